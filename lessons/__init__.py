@@ -1,0 +1,1 @@
+"""LR Lab's Streamlit pages, one module per lesson; shared UI pieces live in ``lessons.ui``."""

@@ -1,0 +1,126 @@
+"""The lesson catalogue: one entry per page, in the order of the design brief.
+
+``app.py`` registers every entry whose file exists (pages not built yet are simply absent), and
+pages use the same list for "next lesson" links and the overview cards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page of the app."""
+
+    path: str  # relative to the repository root
+    title: str
+    icon: str
+    url_path: str
+    blurb: str
+    section: str = "Lessons"
+
+    @property
+    def exists(self) -> bool:
+        return (ROOT / self.path).is_file()
+
+
+LESSONS: tuple[PageInfo, ...] = (
+    PageInfo(
+        "lessons/what_is_lr.py",
+        "What is a learning rate?",
+        ":material/school:",
+        "what-is-a-learning-rate",
+        "The update rule w ← w − lr·dF/dw, one click at a time on a parabola.",
+    ),
+    PageInfo(
+        "lessons/child_dogs.py",
+        "The child and the dogs",
+        ":material/pets:",
+        "child-and-dogs",
+        "Ten black dogs, then a white one: the learning rate is how fast beliefs change.",
+    ),
+    PageInfo(
+        "lessons/descent_1d.py",
+        "Descent in 1-D",
+        ":material/show_chart:",
+        "descent-1d",
+        "Up to four learning rates side by side: slow, good, oscillating, divergent.",
+    ),
+    PageInfo(
+        "lessons/descent_2d.py",
+        "Descent in 2-D",
+        ":material/landscape:",
+        "descent-2d",
+        "Valleys, Rosenbrock, saddles: the largest curvature sets the largest stable rate.",
+    ),
+    PageInfo(
+        "lessons/four_regimes.py",
+        "Four regimes",
+        ":material/monitoring:",
+        "four-regimes",
+        "A real classifier trained at very high, high, good and low learning rates.",
+    ),
+    PageInfo(
+        "lessons/coarse_to_fine.py",
+        "Coarse-to-fine search",
+        ":material/travel_explore:",
+        "coarse-to-fine",
+        "Sweep decades on a small subset, then refine: precision only where it pays.",
+    ),
+    PageInfo(
+        "lessons/range_test.py",
+        "Range test",
+        ":material/trending_down:",
+        "range-test",
+        "Raise the rate every iteration and read the bounds off the loss curve (Smith).",
+    ),
+    PageInfo(
+        "lessons/cyclical.py",
+        "Cyclical schedules",
+        ":material/cycle:",
+        "cyclical-schedules",
+        "Triangular, triangular2, exp_range and 1cycle against a constant rate.",
+    ),
+    PageInfo(
+        "lessons/adaptive.py",
+        "Adaptive learning rate",
+        ":material/auto_graph:",
+        "adaptive-learning-rate",
+        "Hypergradient descent tunes the rate while training (Baydin et al., 2018).",
+    ),
+    PageInfo(
+        "lessons/teachers_guide.py",
+        "Teacher's guide",
+        ":material/co_present:",
+        "teachers-guide",
+        "A 45-minute lecture plan: every step a link that opens the exact view to show.",
+        section="For teachers",
+    ),
+)
+
+
+def available() -> tuple[PageInfo, ...]:
+    """The pages whose module exists, in catalogue order."""
+    return tuple(p for p in LESSONS if p.exists)
+
+
+def by_path(path: str) -> PageInfo:
+    """Look a page up by its file path (``"lessons/descent_1d.py"``)."""
+    for p in LESSONS:
+        if p.path == path:
+            return p
+    raise KeyError(path)
+
+
+def next_page(path: str) -> PageInfo | None:
+    """The next available lesson after ``path`` (None at the end)."""
+    pages = [p for p in available() if p.section == "Lessons"]
+    paths = [p.path for p in pages]
+    if path not in paths:
+        return None
+    i = paths.index(path)
+    return pages[i + 1] if i + 1 < len(pages) else None

@@ -1,0 +1,241 @@
+"""URL state: every lesson widget mirrors its value into the address bar.
+
+Widgets are created through the wrappers below, which pass ``bind="query-params"`` (Streamlit >=
+1.55) so a copied link reopens the same view.  Before a widget is created its query value is
+checked against the widget's own bounds; a malformed or out-of-range value is dropped by
+Streamlit (the widget falls back to its default) and we say so with a quiet toast instead of an
+error.  Each wrapper records the widget's default and current value, so :func:`view_query`
+can rebuild the link to the current view on the server (used by tests and the teacher's guide).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+_REGISTRY = "_lrlab_bound"  # key -> (default, current) for the widgets of the current page
+_NOTICED = "_lrlab_noticed"
+LECTURE_KEY = "lecture"
+
+
+def _registry() -> dict[str, tuple[Any, Any]]:
+    return st.session_state.setdefault(_REGISTRY, {})
+
+
+def _raw(key: str) -> list[str]:
+    try:
+        return list(st.query_params.get_all(key))
+    except Exception:  # pragma: no cover - query params unavailable
+        return []
+
+
+def _notice(key: str, label: str, raw: Sequence[str], why: str) -> None:
+    noticed = st.session_state.setdefault(_NOTICED, set())
+    tag = (key, tuple(raw))
+    if tag in noticed:
+        return
+    noticed.add(tag)
+    shown = ", ".join(r[:40] for r in raw)
+    st.toast(f"The link's value for **{label}** ({shown!s}) {why}; using the default instead.")
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _check_number(key: str, label: str, lo: float, hi: float, integer: bool) -> None:
+    raw = _raw(key)
+    if not raw:
+        return
+    v = _as_float(raw[-1])
+    if v is None or (integer and v != int(v)):
+        _notice(key, label, raw, "is not a number")
+    elif not lo <= v <= hi:
+        _notice(key, label, raw, f"is outside {lo:g} … {hi:g}")
+
+
+def _check_option(key: str, label: str, options: Sequence[Any], fmt: Callable[[Any], str]) -> None:
+    raw = _raw(key)
+    if not raw:
+        return
+    allowed = {str(o) for o in options} | {fmt(o) for o in options}
+    bad = [r for r in raw if r not in allowed]
+    if bad:
+        _notice(key, label, bad, "is not one of the choices")
+
+
+def _record(key: str, default: Any, value: Any) -> Any:
+    _registry()[key] = (default, value)
+    return value
+
+
+def slider(label: str, lo: float, hi: float, value: float, *, key: str, **kw: Any) -> Any:
+    """A bound ``st.slider`` (numeric, single value)."""
+    _check_number(key, label, lo, hi, integer=isinstance(value, int))
+    v = st.slider(label, lo, hi, value, key=key, bind="query-params", **kw)
+    return _record(key, value, v)
+
+
+def number_input(label: str, lo: float, hi: float, value: float, *, key: str, **kw: Any) -> Any:
+    """A bound ``st.number_input`` with mandatory bounds."""
+    _check_number(key, label, lo, hi, integer=isinstance(value, int))
+    v = st.number_input(label, lo, hi, value, key=key, bind="query-params", **kw)
+    return _record(key, value, v)
+
+
+def select_slider(label: str, options: Sequence[Any], value: Any, *, key: str, **kw: Any) -> Any:
+    """A bound ``st.select_slider`` (e.g. learning rates on a log grid)."""
+    fmt = kw.get("format_func", str)
+    _check_option(key, label, options, fmt)
+    v = st.select_slider(
+        label, options=list(options), value=value, key=key, bind="query-params", **kw
+    )
+    return _record(key, value, v)
+
+
+def selectbox(label: str, options: Sequence[Any], index: int = 0, *, key: str, **kw: Any) -> Any:
+    """A bound ``st.selectbox``."""
+    fmt = kw.get("format_func", str)
+    _check_option(key, label, options, fmt)
+    v = st.selectbox(label, list(options), index=index, key=key, bind="query-params", **kw)
+    return _record(key, options[index], v)
+
+
+def radio(label: str, options: Sequence[Any], index: int = 0, *, key: str, **kw: Any) -> Any:
+    """A bound ``st.radio``."""
+    fmt = kw.get("format_func", str)
+    _check_option(key, label, options, fmt)
+    v = st.radio(label, list(options), index=index, key=key, bind="query-params", **kw)
+    return _record(key, options[index], v)
+
+
+def segmented(label: str, options: Sequence[Any], default: Any, *, key: str, **kw: Any) -> Any:
+    """A bound single-choice ``st.segmented_control`` that never returns None."""
+    fmt = kw.get("format_func", str)
+    _check_option(key, label, options, fmt)
+    v = st.segmented_control(
+        label, list(options), default=default, key=key, bind="query-params", **kw
+    )
+    if v is None:  # the learner clicked the selected segment again
+        v = default
+    return _record(key, default, v)
+
+
+def multiselect(
+    label: str, options: Sequence[Any], default: Sequence[Any], *, key: str, **kw: Any
+) -> list:
+    """A bound ``st.multiselect``."""
+    fmt = kw.get("format_func", str)
+    _check_option(key, label, options, fmt)
+    v = st.multiselect(
+        label, list(options), default=list(default), key=key, bind="query-params", **kw
+    )
+    return _record(key, list(default), list(v))
+
+
+def toggle(label: str, value: bool = False, *, key: str, **kw: Any) -> bool:
+    """A bound ``st.toggle``."""
+    raw = _raw(key)
+    if raw and raw[-1].lower() not in ("true", "false"):
+        _notice(key, label, raw, "is not true/false")
+    v = st.toggle(label, value, key=key, bind="query-params", **kw)
+    return _record(key, value, bool(v))
+
+
+def checkbox(label: str, value: bool = False, *, key: str, **kw: Any) -> bool:
+    """A bound ``st.checkbox``."""
+    raw = _raw(key)
+    if raw and raw[-1].lower() not in ("true", "false"):
+        _notice(key, label, raw, "is not true/false")
+    v = st.checkbox(label, value, key=key, bind="query-params", **kw)
+    return _record(key, value, bool(v))
+
+
+def text_input(label: str, value: str, *, key: str, max_chars: int = 200, **kw: Any) -> str:
+    """A bound ``st.text_input``; the caller validates the text (see ``engine.expr``)."""
+    raw = _raw(key)
+    if raw and len(raw[-1]) > max_chars:
+        _notice(key, label, [raw[-1][:20] + "…"], f"is longer than {max_chars} characters")
+    v = st.text_input(label, value, key=key, max_chars=max_chars, bind="query-params", **kw)
+    return _record(key, value, v)
+
+
+def _encode(value: Any) -> list[str]:
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def view_query(keys: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Query parameters that reproduce the current view (non-default bound widget values)."""
+    out: dict[str, list[str]] = {}
+    for key, (default, _) in _registry().items():
+        if keys is not None and key not in keys:
+            continue
+        value = st.session_state.get(key, default)
+        if value is None or value == default:
+            continue
+        out[key] = _encode(value)
+    return out
+
+
+def query_string(params: dict[str, Any]) -> str:
+    """``urlencode`` with repeated keys for lists, e.g. ``{"lr": [0.1, 0.2]}``."""
+    flat = []
+    for k, v in params.items():
+        for item in v if isinstance(v, (list, tuple)) else [v]:
+            flat.extend([(k, s) for s in _encode(item)])
+    return urlencode(flat)
+
+
+def lecture() -> bool:
+    """True when lecture (projector) mode is on."""
+    return bool(st.session_state.get(LECTURE_KEY, False))
+
+
+def begin_run() -> None:
+    """Start a fresh registry for this full run (called by ``app.py`` before the page)."""
+    st.session_state[_REGISTRY] = {}
+
+
+_COPY_LINK_HTML = """
+<button id="b" style="font:14px sans-serif;padding:6px 10px;border-radius:8px;
+ border:1px solid #bbb;background:#fff;cursor:pointer;width:100%">🔗 Copy link to this view</button>
+<script>
+const b = document.getElementById('b');
+b.onclick = async () => {
+  const url = window.parent.location.href;
+  try { await navigator.clipboard.writeText(url); b.textContent = '✓ Link copied'; }
+  catch (e) { window.prompt('Copy this link:', url); }
+  setTimeout(() => { b.textContent = '🔗 Copy link to this view'; }, 2000);
+};
+</script>
+"""
+
+
+def sidebar() -> None:
+    """The shared sidebar: lecture-mode switch and the copy-link control."""
+    begin_run()
+    with st.sidebar:
+        toggle(
+            "Lecture mode",
+            False,
+            key=LECTURE_KEY,
+            help="Projector-ready: bigger text and lines, narrative folded away, fewer controls.",
+        )
+        components.html(_COPY_LINK_HTML, height=44)
+        st.caption(
+            "Every control is saved in the address bar: the copied link reopens this exact view, "
+            "same numbers, same seeds."
+        )

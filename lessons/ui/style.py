@@ -1,0 +1,95 @@
+"""One look for every chart: a colour-blind-safe palette, a second cue per run, readable fonts.
+
+Figure builders call :func:`style` on the figure they return; it does not import Streamlit, so
+builders stay testable without a running app.  Lecture mode is passed in as ``big=True``.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+#: Okabe & Ito (2008) colour-blind-safe palette, without yellow (poor contrast on white).
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+)
+#: The second cue: where colour encodes a run, so does the dash pattern and the marker.
+DASHES: tuple[str, ...] = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid")
+MARKERS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star")
+GREY = "#7f7f7f"
+FONT = "Source Sans Pro, Helvetica Neue, Arial, sans-serif"
+
+
+def color(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def dash(i: int) -> str:
+    return DASHES[i % len(DASHES)]
+
+
+def marker(i: int) -> str:
+    return MARKERS[i % len(MARKERS)]
+
+
+def run_line(i: int, width: float = 2.5) -> dict:
+    """Line style for run ``i``: colour and dash together."""
+    return {"color": color(i), "dash": dash(i), "width": width}
+
+
+def style(
+    fig: go.Figure, *, height: int = 420, big: bool = False, legend: bool = True
+) -> go.Figure:
+    """Apply the LR Lab look in place and return the figure.
+
+    No template or background colour is set: ``st.plotly_chart``'s Streamlit theme supplies
+    them, so charts read in both the light and the dark theme.
+
+    ``big`` (lecture mode) enlarges fonts and thickens lines for a projector.
+    """
+    base = 20 if big else 14
+    fig.update_layout(
+        height=int(height * (1.15 if big else 1.0)),
+        font={"family": FONT, "size": base},
+        title_font={"size": base + 4},
+        margin={"l": 10, "r": 10, "t": 50 if fig.layout.title.text else 20, "b": 10},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "xanchor": "left",
+            "x": 0,
+            "font": {"size": base - 1},
+        },
+        showlegend=legend,
+        hoverlabel={"font": {"size": base}},
+        colorway=list(PALETTE),
+    )
+    fig.update_xaxes(automargin=True, title_font={"size": base}, tickfont={"size": base - 2})
+    fig.update_yaxes(automargin=True, title_font={"size": base}, tickfont={"size": base - 2})
+    if big:
+        for trace in fig.data:
+            line = getattr(trace, "line", None)
+            if line is not None and line.width is not None:
+                line.width = line.width * 1.6
+            mk = getattr(trace, "marker", None)
+            if mk is not None and mk.size is not None and not isinstance(mk.size, tuple):
+                try:
+                    mk.size = float(mk.size) * 1.4
+                except (TypeError, ValueError):
+                    pass
+    return fig
+
+
+def plot_config(filename: str) -> dict:
+    """``st.plotly_chart`` config: a high-resolution PNG export for slides, no plotly logo."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 3},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }

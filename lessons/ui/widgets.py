@@ -1,0 +1,132 @@
+"""Page furniture shared by every lesson: header, narrative, charts with export, verdicts,
+predict-then-reveal questions, CSV download and the link on to the next lesson."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from lessons.ui import pages, state
+from lessons.ui.style import plot_config
+
+VERDICT_ICONS = {
+    "converged": "✅",
+    "converged fast": "✅",
+    "good": "✅",
+    "oscillating": "〰️",
+    "diverged": "💥",
+    "too slow": "🐢",
+    "converging slowly": "🐢",
+    "plateaued high": "🧱",
+    "stuck": "🧱",
+}
+
+
+def header(title: str, intro: str) -> None:
+    """Page title and a one-paragraph hook (kept in lecture mode)."""
+    st.title(title)
+    st.markdown(intro)
+
+
+def narrative(markdown: str, *, label: str = "What to try, what to notice") -> None:
+    """Teaching text: shown in full normally, folded away behind an expander in lecture mode."""
+    if state.lecture():
+        with st.expander(label, expanded=False):
+            st.markdown(markdown)
+    else:
+        with st.container(border=True):
+            st.markdown(f"**{label}**\n\n{markdown}")
+
+
+def more_controls(label: str = "More settings") -> AbstractContextManager:
+    """A container for secondary controls: open normally, folded away in lecture mode."""
+    return st.expander(label, expanded=not state.lecture())
+
+
+def download_csv(
+    df: pd.DataFrame, filename: str, *, key: str, label: str = "Download data (CSV)"
+) -> None:
+    """A download button with the data behind a chart."""
+    st.download_button(
+        label,
+        df.to_csv(index=False).encode("utf-8"),
+        file_name=filename,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def chart(
+    fig: go.Figure,
+    *,
+    key: str,
+    caption: str,
+    data: pd.DataFrame | None = None,
+    filename: str | None = None,
+) -> None:
+    """Show a figure full width with a PNG export for slides, a caption in words, and its CSV."""
+    name = filename or key
+    st.plotly_chart(fig, width="stretch", config=plot_config(name), key=key)
+    st.caption(caption)
+    if data is not None:
+        download_csv(data, f"{name}.csv", key=f"{key}_csv")
+
+
+def verdicts(rows: Sequence[tuple[str, str, str]]) -> None:
+    """One line per run: (label, kind, sentence computed from the run)."""
+    lines = []
+    for label, kind, text in rows:
+        icon = VERDICT_ICONS.get(kind, "•")
+        lines.append(f"- {icon} **{label}** — *{kind}*: {text}")
+    st.markdown("\n".join(lines))
+
+
+def predict(
+    key: str,
+    question: str,
+    options: Sequence[str],
+    answer: int,
+    explanation: str,
+) -> bool:
+    """Predict-then-reveal: the learner commits to an answer before the page explains it.
+
+    Returns True once an answer has been given (pages may hold back their explanation until then).
+    """
+    with st.container(border=True):
+        st.markdown(f"**🤔 Predict first:** {question}")
+        choice = st.radio(
+            "Your prediction",
+            list(options),
+            index=None,
+            key=key,
+            label_visibility="collapsed",
+        )
+        if choice is None:
+            st.caption("Pick an answer to see what really happens.")
+            return False
+        if list(options).index(choice) == answer:
+            st.success(f"Right. {explanation}")
+        else:
+            st.warning(f"Not quite: the answer is **{options[answer]}**. {explanation}")
+        return True
+
+
+def next_lesson(path: str) -> None:
+    """A link on to the next lesson."""
+    nxt = pages.next_page(path)
+    if nxt is not None:
+        st.page_link(nxt.path, label=f"Next: {nxt.title} →", icon=nxt.icon)
+
+
+def fmt_lr(lr: float) -> str:
+    """A learning rate for people: 0.1, 0.003, 1e-05."""
+    if lr == 0:
+        return "0"
+    if 1e-3 <= abs(lr) < 1e4:
+        return f"{lr:.4g}"
+    return f"{lr:.0e}".replace("e-0", "e-").replace("e+0", "e+")
