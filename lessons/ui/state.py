@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 _REGISTRY = "_lrlab_bound"  # key -> (default, current) for the widgets of the current page
 _NOTICED = "_lrlab_noticed"
@@ -224,18 +223,31 @@ b.onclick = async () => {
 """
 
 
+_LECTURE_CSS = """
+<style>
+[data-testid="stMain"] { font-size: 1.25rem; }
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.25rem; line-height: 1.5; }
+[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stMain"] .stButton button { font-size: 1.35rem; min-height: 3.2rem; padding: 0.4rem 1.4rem; }
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.2rem; }
+</style>
+"""
+
+
 def sidebar() -> None:
     """The shared sidebar: lecture-mode switch and the copy-link control."""
     begin_run()
     with st.sidebar:
-        toggle(
+        on = toggle(
             "Lecture mode",
             False,
             key=LECTURE_KEY,
             help="Projector-ready: bigger text and lines, narrative folded away, fewer controls.",
         )
-        components.html(_COPY_LINK_HTML, height=44)
+        st.iframe(_COPY_LINK_HTML, height=44)
         st.caption(
             "Every control is saved in the address bar: the copied link reopens this exact view, "
             "same numbers, same seeds."
         )
+    if on:
+        st.html(_LECTURE_CSS)

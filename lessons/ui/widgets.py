@@ -23,6 +23,12 @@ VERDICT_ICONS = {
     "converging slowly": "🐢",
     "plateaued high": "🧱",
     "stuck": "🧱",
+    "local minimum": "⛳",
+    "stuck at saddle": "🧱",
+    "unbounded": "📉",
+    "too low": "🐢",
+    "too high": "🎢",
+    "no dog yet": "•",
 }
 
 

@@ -97,4 +97,8 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_selector(
         "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms
     )
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=stSkeleton]').length === 0",
+        timeout=timeout_ms,
+    )
     page.wait_for_timeout(1200)  # let plotly finish drawing

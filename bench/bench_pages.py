@@ -1,0 +1,68 @@
+"""Page rerun times and figure sizes, by hand: ``python bench/bench_pages.py [page-substring]``.
+
+For every registered page: the server time of a rerun at its defaults (median of 5, after a
+warm-up run that fills the caches, i.e. what a student feels when moving a widget back and
+forth), the time of the first, cold run, and the bytes of plotly JSON it sends to the browser.
+``EXPENSIVE`` gives each page's most expensive settings (as URL query parameters), timed cold.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from lessons.ui import pages  # noqa: E402
+
+#: per page (url_path): the query parameters of its most expensive view
+EXPENSIVE: dict[str, dict[str, str | list[str]]] = {}
+
+
+def figure_bytes(at: AppTest) -> int:
+    total = 0
+    for el in at.get("plotly_chart"):
+        total += len(el.proto.spec)
+    return total
+
+
+def run_page(info: pages.PageInfo, query: dict | None = None) -> tuple[float, float, int]:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(info.path)
+    t0 = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - t0
+    if at.exception:
+        raise RuntimeError(f"{info.url_path}: {at.exception[0].value}")
+    warm = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - t0)
+    return cold, statistics.median(warm), figure_bytes(at)
+
+
+def main() -> None:
+    want = sys.argv[1] if len(sys.argv) > 1 else ""
+    print(f"{'page':28s} {'cold s':>8s} {'rerun s':>8s} {'figures KB':>11s}   (cpus={os.cpu_count()})")
+    for info in pages.available():
+        if want not in info.url_path:
+            continue
+        cold, warm, size = run_page(info)
+        print(f"{info.url_path:28s} {cold:8.3f} {warm:8.3f} {size / 1024:11.1f}")
+        if info.url_path in EXPENSIVE:
+            cold, warm, size = run_page(info, EXPENSIVE[info.url_path])
+            print(f"{'  (most expensive)':28s} {cold:8.3f} {warm:8.3f} {size / 1024:11.1f}")
+
+
+if __name__ == "__main__":
+    main()
