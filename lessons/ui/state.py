@@ -210,14 +210,14 @@ def begin_run() -> None:
 
 _COPY_LINK_HTML = """
 <button id="b" style="font:14px sans-serif;padding:6px 10px;border-radius:8px;
- border:1px solid #bbb;background:#fff;cursor:pointer;width:100%">🔗 Copy link to this view</button>
+ border:1px solid #bbb;background:#fff;cursor:pointer;width:100%">Copy link to this view</button>
 <script>
 const b = document.getElementById('b');
 b.onclick = async () => {
   const url = window.parent.location.href;
-  try { await navigator.clipboard.writeText(url); b.textContent = '✓ Link copied'; }
+  try { await navigator.clipboard.writeText(url); b.textContent = 'Link copied'; }
   catch (e) { window.prompt('Copy this link:', url); }
-  setTimeout(() => { b.textContent = '🔗 Copy link to this view'; }, 2000);
+  setTimeout(() => { b.textContent = "Copy link to this view"; }, 2000);
 };
 </script>
 """
