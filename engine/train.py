@@ -163,45 +163,36 @@ class History:
         Columns: ``run, label, lr, iteration, epoch, train_loss, lr_used``.  Iterations after a
         run was frozen are left out.  pandas is imported here only.
         """
-        import pandas as pd
-
-        K, T = self.train_loss.shape
-        run = np.repeat(np.arange(K), T)
-        it = np.tile(np.arange(T), K)
-        df = pd.DataFrame(
-            {
-                "run": run,
-                "label": np.asarray(self.labels, dtype=object)[run],
-                "lr": self.lrs[run],
-                "iteration": it,
-                "epoch": it / self.iters_per_epoch,
-                "train_loss": self.train_loss.ravel(),
-                "lr_used": self.lr.ravel(),
-            }
+        df = self._frame(
+            np.arange(self.train_loss.shape[1]),
+            train_loss=self.train_loss,
+            lr_used=self.lr,
         )
         keep = ~(np.isnan(self.train_loss.ravel()) & np.isnan(self.lr.ravel()))
         return df[keep].reset_index(drop=True)
 
     def val_frame(self):  # -> pandas.DataFrame
         """Per-evaluation records: ``run, label, lr, iteration, epoch, val_loss, val_acc``."""
-        import pandas as pd
-
-        K, E = self.val_loss.shape
-        run = np.repeat(np.arange(K), E)
-        it = np.tile(self.eval_iters, K)
-        df = pd.DataFrame(
-            {
-                "run": run,
-                "label": np.asarray(self.labels, dtype=object)[run],
-                "lr": self.lrs[run],
-                "iteration": it,
-                "epoch": it / self.iters_per_epoch,
-                "val_loss": self.val_loss.ravel(),
-                "val_acc": self.val_acc.ravel(),
-            }
-        )
+        df = self._frame(np.asarray(self.eval_iters), val_loss=self.val_loss, val_acc=self.val_acc)
         keep = ~np.isnan(self.val_loss.ravel())
         return df[keep].reset_index(drop=True)
+
+    def _frame(self, iters: np.ndarray, **values: np.ndarray):  # -> pandas.DataFrame
+        """Long format: one row per (run, iteration) with the run's label and rate."""
+        import pandas as pd
+
+        K = self.lrs.shape[0]
+        run = np.repeat(np.arange(K), iters.shape[0])
+        it = np.tile(iters, K)
+        cols = {
+            "run": run,
+            "label": np.asarray(self.labels, dtype=object)[run],
+            "lr": self.lrs[run],
+            "iteration": it,
+            "epoch": it / self.iters_per_epoch,
+        }
+        cols.update({name: v.ravel() for name, v in values.items()})
+        return pd.DataFrame(cols)
 
 
 # ----------------------------------------------------------------------------- helpers
