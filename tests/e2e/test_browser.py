@@ -1,7 +1,7 @@
 """Every registered page in a real browser (Debian's Chromium driven by Playwright).
 
 Opens each page at phone (390 px), laptop (1280 px) and projector (1920 px) widths, fails on
-any exception box, and saves a full-page screenshot under ``tests/e2e/screenshots/`` (git-ignored).
+any exception box, and saves a full-page screenshot (the whole lesson) under ``tests/e2e/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -47,11 +47,29 @@ def open_and_check(browser, url: str, size: tuple[int, int], shot: Path):
     resp = page.goto(url)
     assert resp is not None and resp.ok
     wait_for_app(page)
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shot), full_page=True)
     exc = page.get_by_test_id("stException")
     assert exc.count() == 0, exc.first.inner_text()[:2000]
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    full_page_screenshot(page, size, shot)
     return ctx, page, errors
+
+
+def full_page_screenshot(page, size: tuple[int, int], shot: Path, max_height: int = 12_000):
+    """Screenshot the whole lesson, not just the first screen.
+
+    Streamlit scrolls inside its main container, so ``full_page=True`` alone captures only the
+    viewport: grow the viewport to the container's content height first, let charts re-lay out,
+    then shoot, then restore the size.
+    """
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=stMain]');"
+        " return m ? m.scrollHeight : document.body.scrollHeight; }"
+    )
+    tall = int(min(max(height, size[1]), max_height))
+    page.set_viewport_size({"width": size[0], "height": tall})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(shot), full_page=True)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
