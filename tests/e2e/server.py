@@ -36,6 +36,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
     """Yield the base URL of a running app; stop it afterwards."""
+    with streamlit_process(timeout) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def streamlit_process(timeout: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yield ``(base URL, server process)`` of a running app (the bench reads its memory)."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     cmd = [
@@ -72,7 +79,7 @@ def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
                 log.seek(0)
                 raise RuntimeError("streamlit did not start:\n" + log.read()[-3000:])
             time.sleep(0.3)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
