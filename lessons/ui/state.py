@@ -234,9 +234,26 @@ _LECTURE_CSS = """
 """
 
 
+def _follow_link_lecture_flag() -> None:
+    """Let a link's ``lecture=`` value win over the toggle's remembered state.
+
+    The sidebar toggle is drawn on every page, so Streamlit keeps its value across page changes
+    and would ignore ``lecture=true`` in a link followed inside the app (e.g. from the teacher's
+    guide). The toggle writes its value into the URL, so the two only differ right after such a
+    navigation.
+    """
+    raw = _raw(LECTURE_KEY)
+    if not raw or raw[-1].lower() not in ("true", "false"):
+        return
+    want = raw[-1].lower() == "true"
+    if LECTURE_KEY in st.session_state and st.session_state[LECTURE_KEY] != want:
+        st.session_state[LECTURE_KEY] = want
+
+
 def sidebar() -> None:
     """The shared sidebar: lecture-mode switch and the copy-link control."""
     begin_run()
+    _follow_link_lecture_flag()
     with st.sidebar:
         on = toggle(
             "Lecture mode",

@@ -1,0 +1,75 @@
+"""The teacher's guide as data: a 45-minute lecture through the lessons, each step a deep link.
+
+Pure data (no Streamlit import) so the tests can open every link with AppTest and check that the
+page comes up in exactly that state.  A step's ``query`` holds the page's URL parameters (the
+bound widgets' keys, see :mod:`lessons.ui.state`); ``expect`` is a phrase the page shows in that
+state, which the tests look for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from lessons.ui import pages
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the lecture plan."""
+
+    path: str  #: the lesson's page file
+    minutes: int  #: time to spend on it
+    show: str  #: what the teacher does on screen
+    ask: str  #: the question to put to the hall before revealing
+    see: str  #: what the chart will show
+    query: dict[str, str | list[str]] = field(default_factory=dict)  #: the view, as URL params
+    expect: str = ""  #: text the page shows in that state (checked by the tests)
+
+    @property
+    def page(self) -> pages.PageInfo:
+        return pages.by_path(self.path)
+
+    def url(self, base: str = "", *, lecture: bool = True) -> str:
+        """The link: ``base/url_path?query`` (``base`` is the app's address, may be empty)."""
+        params = dict(self.query)
+        if lecture:
+            params["lecture"] = "true"
+        q = urlencode(params, doseq=True)
+        return f"{base.rstrip('/')}/{self.page.url_path}" + (f"?{q}" if q else "")
+
+
+PLAN: tuple[Step, ...] = (
+    Step(
+        "lessons/what_is_lr.py",
+        4,
+        "Write the update rule on the board. Open the link: the ball sits at w = 4 on a bowl of "
+        "curvature 1, with lr = 1. Do not press Step yet.",
+        "With lr = 1, where will the ball be after one step? And with lr = 2?",
+        "One press of Step lands the ball exactly at the bottom (lr = 1/a). Move the slider to 2 "
+        "and it bounces between +4 and −4 for ever; at 2.1 every jump grows.",
+        {"w_lr": "1.0", "w_w0": "4.0"},
+        expect="reaches the bottom in one step",
+    ),
+    Step(
+        "lessons/child_dogs.py",
+        6,
+        "Tell the story: ten black dogs, then a white one. Scroll to the three children side by "
+        "side.",
+        "After the white dog, which child still believes dogs are black, which one no longer "
+        "cares about colour, and which one thinks dogs are white?",
+        "lr = 0.05 barely moves (the white dog is an outlier), lr = 0.3 lets colour stop "
+        "deciding, lr = 0.9 chases the last dog: 'all dogs are white'.",
+        {"cd_lr": "0.9"},
+        expect="all dogs are white",
+    ),
+)
+
+
+def plan() -> tuple[Step, ...]:
+    """The steps whose lesson exists in this copy of the app, in lecture order."""
+    return tuple(s for s in PLAN if s.page.exists)
+
+
+def total_minutes(steps: tuple[Step, ...] | None = None) -> int:
+    return sum(s.minutes for s in (plan() if steps is None else steps))
