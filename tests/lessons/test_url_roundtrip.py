@@ -1,0 +1,89 @@
+"""Shareable views: for every page, move widgets off their defaults, rebuild the link from the
+page's own URL state, open a fresh session with it, and check it shows the same numbers.
+
+"The same numbers" is checked on what the learner sees: every widget value, every chart's data
+(the plotly JSON sent to the browser) and every sentence on the page (verdicts included).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lessons.ui import pages, state
+from tests.lessons.apptest import assert_ok, open_page, texts
+
+#: per page, non-default widget values to set (by key) before reading the link back
+CHANGES: dict[str, dict[str, object]] = {
+    "lessons/what_is_lr.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0, "w_steps": 4},
+    "lessons/child_dogs.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
+}
+
+WIDGET_KINDS = (
+    "slider",
+    "select_slider",
+    "selectbox",
+    "radio",
+    "multiselect",
+    "toggle",
+    "checkbox",
+    "text_input",
+    "number_input",
+    "button_group",
+)
+
+
+def widget(at, key: str):
+    """The widget with ``key``, whatever its kind."""
+    for kind in WIDGET_KINDS:
+        for w in at.get(kind):
+            if getattr(w, "key", None) == key:
+                return w
+    raise KeyError(f"no widget with key {key!r} on the page")
+
+
+def link_params(at) -> dict[str, list[str]]:
+    """What ``state.view_query`` puts in a copied link, computed from the session's registry."""
+    out = {}
+    for key, (default, _) in at.session_state[state._REGISTRY].items():
+        value = at.session_state[key] if key in at.session_state else default
+        if value is None or value == default:
+            continue
+        out[key] = state._encode(value)
+    return out
+
+
+def charts(at) -> list[str]:
+    return [el.proto.spec for el in at.get("plotly_chart")]
+
+
+def available_changes():
+    paths = {p.path for p in pages.available()}
+    return [
+        pytest.param(path, ch, id=path.split("/")[-1])
+        for path, ch in CHANGES.items()
+        if path in paths
+    ]
+
+
+def test_every_page_has_a_roundtrip_case():
+    lessons = {p.path for p in pages.available() if p.section == "Lessons"}
+    assert lessons <= set(CHANGES), f"add a CHANGES entry for {sorted(lessons - set(CHANGES))}"
+
+
+@pytest.mark.parametrize(("path", "changes"), available_changes())
+def test_link_reproduces_the_view(path, changes):
+    at = open_page(path)
+    before = charts(at)
+    for key, value in changes.items():
+        widget(at, key).set_value(value)
+    at.run()
+    assert_ok(at)
+    params = link_params(at)
+    assert set(changes) <= set(params), f"not in the link: {set(changes) - set(params)}"
+    assert charts(at) != before, "the changes did not change any chart"
+
+    fresh = open_page(path, params)
+    for key in changes:
+        assert fresh.session_state[key] == at.session_state[key], key
+    assert charts(fresh) == charts(at)
+    assert texts(fresh) == texts(at)
