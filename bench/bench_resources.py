@@ -82,7 +82,7 @@ def main() -> None:
             if info.url_path in EXPENSIVE:
                 views.append(("expensive", EXPENSIVE[info.url_path]))
             for name, query in views:
-                url = f"{base}/{info.url_path}"
+                url = f"{base}/{info.route}"
                 if query:
                     url += "?" + urlencode(query, doseq=True)
                 size, secs = visit(browser, url)

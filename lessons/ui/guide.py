@@ -36,7 +36,7 @@ class Step:
         if lecture:
             params["lecture"] = "true"
         q = urlencode(params, doseq=True)
-        return f"{base.rstrip('/')}/{self.page.url_path}" + (f"?{q}" if q else "")
+        return f"{base.rstrip('/')}/{self.page.route}" + (f"?{q}" if q else "")
 
 
 PLAN: tuple[Step, ...] = (

@@ -27,6 +27,12 @@ class PageInfo:
     def exists(self) -> bool:
         return (ROOT / self.path).is_file()
 
+    @property
+    def route(self) -> str:
+        """The page's path in the app's address: ``""`` for the default (first) page, which
+        Streamlit serves at ``/`` only, else its ``url_path``."""
+        return "" if self is LESSONS[0] else self.url_path
+
 
 LESSONS: tuple[PageInfo, ...] = (
     PageInfo(

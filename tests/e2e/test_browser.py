@@ -75,7 +75,7 @@ def full_page_screenshot(page, size: tuple[int, int], shot: Path, max_height: in
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("info", pages.available(), ids=lambda p: p.url_path)
 def test_page_renders_without_exception(browser, base_url, info, width):
-    url = f"{base_url}/{'' if info is pages.LESSONS[0] else info.url_path}"
+    url = f"{base_url}/{info.route}"
     ctx, page, _ = open_and_check(
         browser, url, WIDTHS[width], SHOTS / width / f"{info.url_path}.png"
     )

@@ -40,7 +40,7 @@ def test_urls_carry_the_state_and_lecture_flag():
     step = guide.PLAN[0]
     url = step.url("https://lr-lab.example")
     parts = urlsplit(url)
-    assert parts.path == f"/{step.page.url_path}"
+    assert parts.path == f"/{step.page.route}"
     q = parse_qs(parts.query)
     assert q.pop("lecture") == ["true"]
     assert {k: v if isinstance(v, list) else [v] for k, v in step.query.items()} == q

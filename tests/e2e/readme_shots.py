@@ -1,0 +1,55 @@
+"""Regenerate the README's screenshots: ``python -m tests.e2e.readme_shots``.
+
+Uses the browser test's server and Chromium set-up: opens every page at its defaults at laptop
+size, waits until it is drawn, and saves the first screen of the lesson (sidebar cropped off) as a
+small JPEG, in lecture mode (big text, narrative folded away, so the first
+screen shows the controls and the chart), in ``assets/screenshots/<url_path>.jpg``. Not collected by pytest (no ``test_`` name).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from playwright.sync_api import sync_playwright
+
+from lessons.ui import pages
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_for_app
+
+OUT = ROOT / "assets" / "screenshots"
+VIEWPORT = {"width": 1500, "height": 1100}
+SCALE = 0.55  # device pixels per CSS pixel: small files, still legible as a thumbnail
+QUALITY = 65
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    total = 0
+    with streamlit_server() as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
+        page = ctx.new_page()
+        for info in pages.available():
+            page.goto(f"{base}/{info.route}?lecture=true")
+            wait_for_app(page)
+            if page.get_by_test_id("stException").count():
+                sys.exit(f"{info.url_path}: the page shows an exception")
+            left = page.evaluate(
+                "() => { const s = document.querySelector('[data-testid=stSidebar]');"
+                " return s ? Math.round(s.getBoundingClientRect().width) : 0; }"
+            )
+            out = OUT / f"{info.url_path}.jpg"
+            clip = {
+                "x": left,
+                "y": 0,
+                "width": VIEWPORT["width"] - left,
+                "height": VIEWPORT["height"],
+            }
+            page.screenshot(path=str(out), type="jpeg", quality=QUALITY, clip=clip)
+            total += out.stat().st_size
+            print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1024:.0f} KB")
+        browser.close()
+    print(f"total {total / 1024:.0f} KB")
+
+
+if __name__ == "__main__":
+    main()
