@@ -4,7 +4,7 @@ import streamlit as st
 
 from lessons.ui import pages, state
 
-st.set_page_config(page_title="LR Lab", page_icon=":material/school:", layout="wide")
+st.set_page_config(page_title="LR Lab", page_icon="assets/favicon.png", layout="wide")
 
 sections: dict[str, list] = {}
 for info in pages.available():
