@@ -1,8 +1,17 @@
 """LR Lab entry point: page config, navigation over the lessons, shared sidebar. Routing only."""
 
-import streamlit as st
+import os
 
-from lessons.ui import pages, state
+# One BLAS thread: the engine's matrices are small, and on a shared server (Community Cloud, a
+# 2-core machine) OpenBLAS's extra threads only contend. Measured on the cyclical page's most
+# expensive view: 1.3 s with one thread against 4.8 s with two on a busy 2-core machine. Must be set
+# before numpy is first imported (the first run of this script, before any page imports it).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import streamlit as st  # noqa: E402
+
+from lessons.ui import pages, state  # noqa: E402
 
 st.set_page_config(page_title="LR Lab", page_icon="assets/favicon.png", layout="wide")
 

@@ -130,9 +130,13 @@ def next_lesson(path: str) -> None:
 
 
 def fmt_lr(lr: float) -> str:
-    """A learning rate for people: 0.1, 0.003, 1e-05."""
+    """A learning rate for people: 0.1, 0.003, 1e-5, 1.5e-4, 3e+4 (two significant digits in
+    scientific notation, so neighbouring values on a log grid never share a label)."""
     if lr == 0:
         return "0"
     if 1e-3 <= abs(lr) < 1e4:
         return f"{lr:.4g}"
-    return f"{lr:.0e}".replace("e-0", "e-").replace("e+0", "e+")
+    mantissa, exponent = f"{lr:.1e}".split("e")
+    mantissa = mantissa.removesuffix(".0")
+    exp = int(exponent)
+    return f"{mantissa}e{exp:+d}" if exp > 0 else f"{mantissa}e{exp:d}"
