@@ -661,6 +661,9 @@ class RangeTestResult:
           bottom, and 5% of the drop);
         * ``min_lr``: ``max_lr / 4`` (``min_range`` gives ``max_lr / 4 .. max_lr / 3``).
 
+        No bounds if the trend never fell by 2% or by more than six standard errors of a
+        running median of the batch noise (``1.4826 * MAD`` of the losses about the trend): a
+        short run over rates that barely move the model is noise, not a descent.
         If the loss never turned back up, there is no max (the ramp did not go high enough):
         ``max_lr.lr`` and ``min_lr.lr`` are ``None``, and the reason says so.
 
@@ -694,6 +697,21 @@ class RangeTestResult:
         ref = float(trend[0])
         bottom_all = int(np.argmin(trend))
         drop = ref - float(trend[bottom_all])
+        # the running median of pure noise wanders too: a real descent must clear both the 2%
+        # used by the other rules and a few standard errors of a median of w noisy losses
+        # (compared where the median has its full window; 6 standard errors: pure Gaussian
+        # noise passes in under 1% of runs of 20 to 400 points)
+        h = w // 2
+        sigma = 1.4826 * float(np.median(np.abs(L[:end] - trend)))
+        full = trend[h : end - h] if end - h > h else trend
+        fell = float(full[0] - full.min())
+        noise_floor = 6.0 * 1.2533 * sigma / np.sqrt(w)
+        if drop > DESCENT_TOL * abs(ref) and not fell > noise_floor:
+            return fail(
+                f"the loss only wandered within its noise (a drop of {_fmt(fell)} against "
+                f"batch-to-batch noise of about {_fmt(sigma)}): no clear descent in {end} "
+                "steps; raise max_lr or num_iter"
+            )
         if not drop > DESCENT_TOL * abs(ref):
             return fail(
                 f"the loss never fell more than {DESCENT_TOL:.0%} below where it started "
