@@ -16,6 +16,20 @@ from tests.lessons.apptest import assert_ok, open_page, texts
 CHANGES: dict[str, dict[str, object]] = {
     "lessons/what_is_lr.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0, "w_steps": 4},
     "lessons/child_dogs.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
+    "lessons/range_test.py": {
+        "rt_data": "moons",
+        "rt_min": "1e-3",
+        "rt_max": "20",
+        "rt_iters": 500,
+        "rt_mode": "linear",
+        "rt_beta": 0.9,
+        "rt_stop": "5",
+        "rt_seed": 3,
+        "rt_try": "steepest",
+        "rt_epochs": 3,
+        "rt_view": "accuracy",
+        "rt_val": 5,
+    },
 }
 
 WIDGET_KINDS = (
