@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-_REGISTRY = "_lrlab_bound"  # key -> (default, current) for the widgets of the current page
+_REGISTRY = "_lrlab_bound"  # key -> (default, current, label format) for this page's widgets
 _NOTICED = "_lrlab_noticed"
 LECTURE_KEY = "lecture"
 
 
-def _registry() -> dict[str, tuple[Any, Any]]:
+def _registry() -> dict[str, tuple[Any, Any, Callable[[Any], str] | None]]:
     return st.session_state.setdefault(_REGISTRY, {})
 
 
@@ -72,8 +72,10 @@ def _check_option(key: str, label: str, options: Sequence[Any], fmt: Callable[[A
         _notice(key, label, bad, "is not one of the choices")
 
 
-def _record(key: str, default: Any, value: Any) -> Any:
-    _registry()[key] = (default, value)
+def _record(key: str, default: Any, value: Any, fmt: Callable[[Any], str] | None = None) -> Any:
+    """Remember a bound widget; ``fmt`` is its ``format_func``: Streamlit writes option
+    widgets' *labels* into the URL, so a rebuilt link must too."""
+    _registry()[key] = (default, value, fmt)
     return value
 
 
@@ -98,7 +100,7 @@ def select_slider(label: str, options: Sequence[Any], value: Any, *, key: str, *
     v = st.select_slider(
         label, options=list(options), value=value, key=key, bind="query-params", **kw
     )
-    return _record(key, value, v)
+    return _record(key, value, v, fmt)
 
 
 def selectbox(label: str, options: Sequence[Any], index: int = 0, *, key: str, **kw: Any) -> Any:
@@ -106,7 +108,7 @@ def selectbox(label: str, options: Sequence[Any], index: int = 0, *, key: str, *
     fmt = kw.get("format_func", str)
     _check_option(key, label, options, fmt)
     v = st.selectbox(label, list(options), index=index, key=key, bind="query-params", **kw)
-    return _record(key, options[index], v)
+    return _record(key, options[index], v, fmt)
 
 
 def radio(label: str, options: Sequence[Any], index: int = 0, *, key: str, **kw: Any) -> Any:
@@ -114,7 +116,7 @@ def radio(label: str, options: Sequence[Any], index: int = 0, *, key: str, **kw:
     fmt = kw.get("format_func", str)
     _check_option(key, label, options, fmt)
     v = st.radio(label, list(options), index=index, key=key, bind="query-params", **kw)
-    return _record(key, options[index], v)
+    return _record(key, options[index], v, fmt)
 
 
 def segmented(label: str, options: Sequence[Any], default: Any, *, key: str, **kw: Any) -> Any:
@@ -126,7 +128,7 @@ def segmented(label: str, options: Sequence[Any], default: Any, *, key: str, **k
     )
     if v is None:  # the learner clicked the selected segment again
         v = default
-    return _record(key, default, v)
+    return _record(key, default, v, fmt)
 
 
 def multiselect(
@@ -138,7 +140,7 @@ def multiselect(
     v = st.multiselect(
         label, list(options), default=list(default), key=key, bind="query-params", **kw
     )
-    return _record(key, list(default), list(v))
+    return _record(key, list(default), list(v), fmt)
 
 
 def toggle(label: str, value: bool = False, *, key: str, **kw: Any) -> bool:
@@ -168,24 +170,26 @@ def text_input(label: str, value: str, *, key: str, max_chars: int = 200, **kw: 
     return _record(key, value, v)
 
 
-def _encode(value: Any) -> list[str]:
+def _encode(value: Any, fmt: Callable[[Any], str] | None = None) -> list[str]:
+    """A widget value as URL text: option widgets by their label (``fmt``), as Streamlit does."""
+    fmt = fmt or str
     if isinstance(value, bool):
         return ["true" if value else "false"]
     if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return [str(value)]
+        return [fmt(v) for v in value]
+    return [fmt(value)]
 
 
 def view_query(keys: Sequence[str] | None = None) -> dict[str, list[str]]:
     """Query parameters that reproduce the current view (non-default bound widget values)."""
     out: dict[str, list[str]] = {}
-    for key, (default, _) in _registry().items():
+    for key, (default, _, fmt) in _registry().items():
         if keys is not None and key not in keys:
             continue
         value = st.session_state.get(key, default)
         if value is None or value == default:
             continue
-        out[key] = _encode(value)
+        out[key] = _encode(value, fmt)
     return out
 
 

@@ -16,6 +16,15 @@ from tests.lessons.apptest import assert_ok, open_page, texts
 CHANGES: dict[str, dict[str, object]] = {
     "lessons/what_is_lr.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0, "w_steps": 4},
     "lessons/child_dogs.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
+    "lessons/cyclical.py": {
+        "cy_min": 0.1,
+        "cy_max": 0.8,
+        "cy_sched": ["triangular", "onecycle"],
+        "cy_const": "max",
+        "cy_step": 1.0,
+        "cy_epochs": 6,
+        "cy_seed": 2,
+    },
     "lessons/range_test.py": {
         "rt_data": "moons",
         "rt_min": "1e-3",
@@ -58,11 +67,11 @@ def widget(at, key: str):
 def link_params(at) -> dict[str, list[str]]:
     """What ``state.view_query`` puts in a copied link, computed from the session's registry."""
     out = {}
-    for key, (default, _) in at.session_state[state._REGISTRY].items():
+    for key, (default, _, fmt) in at.session_state[state._REGISTRY].items():
         value = at.session_state[key] if key in at.session_state else default
         if value is None or value == default:
             continue
-        out[key] = state._encode(value)
+        out[key] = state._encode(value, fmt)
     return out
 
 
