@@ -63,6 +63,45 @@ PLAN: tuple[Step, ...] = (
         {"cd_lr": "0.9"},
         expect="all dogs are white",
     ),
+    Step(
+        "lessons/four_regimes.py",
+        5,
+        "A real classifier (softmax regression on 8x8 handwritten digits) trained four times, "
+        "at 10000, 30, 1 and 0.003. Let the hall vote before you click an answer.",
+        "The high rate is 30, thirty times the good one. Will its loss blow up, stall high, drop "
+        "fast, or creep down?",
+        "lr = 10000 shoots up and diverges at iteration 2; lr = 30 bounces and plateaus high; "
+        "lr = 1 drops fast and low; lr = 0.003 creeps. Then the accuracy chart: high and good "
+        "differ by only a few points; the loss tells them apart.",
+        {"fr_show": "true"},
+        expect="plateaued high",
+    ),
+    Step(
+        "lessons/range_test.py",
+        6,
+        "Read Smith's recipe aloud, then show the curve: the loss against a rate that grows every "
+        "iteration. Point at the band between Smith's min and max. Scroll to *Try it*.",
+        "The valley rule suggests about 0.065. Train a fresh model at ten times that rate: "
+        "better, worse, or does it blow up?",
+        "Ten times the valley rate ends with a lower validation loss: valley is cautious. Switch "
+        "*Try it* to Smith: max (0.41) and ten times that diverges within a few iterations: "
+        "the range test's max really is the edge.",
+        {"rt_try": "valley"},
+        expect="The *valley* rule suggests lr =",
+    ),
+    Step(
+        "lessons/cyclical.py",
+        4,
+        "The bounds come from the range test. Show the schedule chart (the rate climbs and falls "
+        "between them), then the race to 95% validation accuracy.",
+        "Smith says cycling between the bounds reaches the same accuracy in fewer iterations "
+        "than a fixed rate. Will the cycles win here?",
+        "Against the fixed rate at the lower bound the cycles reach 95% in about half the "
+        "iterations. Then set *Constant rate at* to upper bound: the fixed rate wins. The "
+        "cycle's promise is that you need not find that rate.",
+        {"cy_sched": ["Triangular", "1cycle"]},
+        expect="Smith's headline claim",
+    ),
 )
 
 

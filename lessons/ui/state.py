@@ -66,8 +66,11 @@ def _check_option(key: str, label: str, options: Sequence[Any], fmt: Callable[[A
     raw = _raw(key)
     if not raw:
         return
-    allowed = {str(o) for o in options} | {fmt(o) for o in options}
-    bad = [r for r in raw if r not in allowed]
+    # Streamlit matches a link's text against the options' labels (format_func), and numbers
+    # by value; anything else it drops
+    labels = {fmt(o) for o in options}
+    numbers = {float(o) for o in options if isinstance(o, (int, float)) and not isinstance(o, bool)}
+    bad = [r for r in raw if r not in labels and _as_float(r) not in numbers]
     if bad:
         _notice(key, label, bad, "is not one of the choices")
 

@@ -6,28 +6,28 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from lessons.ui import guide, pages
+from lessons.ui import guide, pages, state
 from tests.lessons.apptest import open_page, texts
 
 PAGE = "lessons/teachers_guide.py"
 
 
-def same(value, raw) -> bool:
-    """A widget's value equals the link's text value (numbers compared as numbers)."""
-    if isinstance(raw, list):
-        return (
-            isinstance(value, (list, tuple))
-            and len(value) == len(raw)
-            and all(same(v, r) for v, r in zip(value, raw, strict=True))
-        )
-    if isinstance(value, bool):
-        return str(value).lower() == raw.lower()
-    if isinstance(value, (int, float)):
+def same(value, raw, fmt=None) -> bool:
+    """A widget's value equals the link's text (option widgets by label, numbers as numbers)."""
+    raws = raw if isinstance(raw, list) else [raw]
+    if isinstance(raw, list) != isinstance(value, (list, tuple)):
+        return False
+    shown = state._encode(value, fmt)
+    if len(shown) != len(raws):
+        return False
+    for a, b in zip(shown, raws, strict=True):
         try:
-            return float(raw) == float(value)
+            if float(a) != float(b):
+                return False
         except ValueError:
-            return False
-    return str(value) == raw
+            if a.lower() != b.lower():
+                return False
+    return True
 
 
 def test_the_plan_is_a_45_minute_lecture_over_every_lesson():
@@ -66,8 +66,10 @@ def test_guide_page_lists_every_available_step():
 @pytest.mark.parametrize("step", guide.plan(), ids=lambda s: s.page.url_path)
 def test_every_link_opens_its_page_in_that_state(step):
     at = open_page(step.path, dict(step.query), lecture=True)
+    registry = at.session_state[state._REGISTRY]
     for key, raw in step.query.items():
-        assert same(at.session_state[key], raw), (key, at.session_state[key], raw)
+        value, fmt = at.session_state[key], registry[key][2]
+        assert same(value, raw, fmt), (key, value, raw)
     assert at.session_state["lecture"] is True
     assert step.expect and step.expect in texts(at)
 

@@ -16,6 +16,14 @@ from tests.lessons.apptest import assert_ok, open_page, texts
 CHANGES: dict[str, dict[str, object]] = {
     "lessons/what_is_lr.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0, "w_steps": 4},
     "lessons/child_dogs.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
+    "lessons/four_regimes.py": {
+        "fr_show": True,
+        "fr_lr_high": 5,
+        "fr_lr_good": 0.5,
+        "fr_epochs": 5,
+        "fr_curve": "epoch mean",
+        "fr_seed": 3,
+    },
     "lessons/cyclical.py": {
         "cy_min": 0.1,
         "cy_max": 0.8,
@@ -110,3 +118,14 @@ def test_link_reproduces_the_view(path, changes):
         assert fresh.session_state[key] == at.session_state[key], key
     assert charts(fresh) == charts(at)
     assert texts(fresh) == texts(at)
+
+
+def test_a_link_must_name_options_by_their_label():
+    """Streamlit reads option widgets from the URL by label; an internal name is dropped, and
+    the page says so (a quiet toast) instead of silently showing the default."""
+    at = open_page("lessons/cyclical.py", {"cy_const": "max"})
+    assert at.session_state["cy_const"] == "min"
+    assert any("Constant rate at" in t.value for t in at.toast)
+    at = open_page("lessons/cyclical.py", {"cy_const": "upper bound"})
+    assert at.session_state["cy_const"] == "max"
+    assert not at.toast
