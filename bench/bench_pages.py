@@ -22,7 +22,34 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from lessons.ui import pages  # noqa: E402
 
 #: per page (url_path): the query parameters of its most expensive view
-EXPENSIVE: dict[str, dict[str, str | list[str]]] = {}
+EXPENSIVE: dict[str, dict[str, str | list[str]]] = {
+    "four-regimes": {
+        "fr_show": "true",
+        "fr_model": "MLP",
+        "fr_lr_vhigh": "0.3",
+        "fr_lr_high": "0.1",
+        "fr_lr_good": "0.03",
+        "fr_lr_low": "0.003",
+        "fr_epochs": "20",
+        "fr_batch": "32",
+        "fr_curve": "every minibatch",
+    },
+    "range-test": {
+        "rt_iters": "1000",
+        "rt_view": "accuracy",
+        "rt_val": "1",
+        "rt_stop": "off",
+        "rt_max": "1",
+        "rt_epochs": "15",
+        "rt_try": "Smith: start",
+    },
+    "cyclical-schedules": {
+        "cy_sched": ["Triangular", "Triangular2", "Exp-range", "1cycle", "Cosine restarts (SGDR)"],
+        "cy_epochs": "30",
+        "cy_step": "0.5",
+        "cy_seed": "1",
+    },
+}
 
 
 def figure_bytes(at: AppTest) -> int:

@@ -19,6 +19,8 @@ OUT = ROOT / "assets" / "screenshots"
 VIEWPORT = {"width": 1500, "height": 1100}
 SCALE = 0.55  # device pixels per CSS pixel: small files, still legible as a thumbnail
 QUALITY = 65
+#: pages whose defaults hold the charts back until the learner predicts: show them
+QUERY = {"four-regimes": "&fr_show=true"}
 
 
 def main() -> None:
@@ -29,7 +31,7 @@ def main() -> None:
         ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
         page = ctx.new_page()
         for info in pages.available():
-            page.goto(f"{base}/{info.route}?lecture=true")
+            page.goto(f"{base}/{info.route}?lecture=true{QUERY.get(info.url_path, '')}")
             wait_for_app(page)
             if page.get_by_test_id("stException").count():
                 sys.exit(f"{info.url_path}: the page shows an exception")
