@@ -23,6 +23,7 @@ from lessons.ui import pages  # noqa: E402
 
 #: per page (url_path): the query parameters of its most expensive view
 EXPENSIVE: dict[str, dict[str, str | list[str]]] = {
+    "descent-2d": {"d2_surface": "Beale's function", "d2_n": "4", "d2_steps": "2000"},
     "four-regimes": {
         "fr_show": "true",
         "fr_model": "MLP",

@@ -16,6 +16,14 @@ from tests.lessons.apptest import assert_ok, open_page, texts
 CHANGES: dict[str, dict[str, object]] = {
     "lessons/what_is_lr.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0, "w_steps": 4},
     "lessons/child_dogs.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
+    "lessons/descent_2d.py": {
+        "d2_kappa": 40.0,
+        "d2_x0": 3.0,
+        "d2_y0": 1.0,
+        "d2_n": 4,
+        "d2_lr2": 0.06,
+        "d2_steps": 200,
+    },
     "lessons/four_regimes.py": {
         "fr_show": True,
         "fr_lr_high": 5,
