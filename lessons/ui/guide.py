@@ -64,6 +64,20 @@ PLAN: tuple[Step, ...] = (
         expect="all dogs are white",
     ),
     Step(
+        "lessons/descent_2d.py",
+        6,
+        "Two parameters now. The rates 0.048, 0.095 and 0.105 were tuned for a valley whose "
+        "walls are 20 times steeper than its floor; the link makes the walls twice as steep "
+        "(kappa = 40). Start on the contour view, then the theory panel.",
+        "The valley's walls just got twice as steep, its floor is unchanged. Which of the three "
+        "runs survive?",
+        "2/lambda_max halves to 0.05: only 0.048 still converges (zig-zagging); 0.095 and 0.105 "
+        "diverge within ten steps. The steepest direction alone sets the largest stable rate, "
+        "and the measured shrink per step matches max|1 - lr * lambda|.",
+        {"d2_kappa": "40", "d2_lr1": "0.0476", "d2_lr2": "0.0952", "d2_lr3": "0.105"},
+        expect="diverged at step 9",
+    ),
+    Step(
         "lessons/four_regimes.py",
         5,
         "A real classifier (softmax regression on 8x8 handwritten digits) trained four times, "
