@@ -75,10 +75,11 @@ def style(
     if big:
         for trace in fig.data:
             line = getattr(trace, "line", None)
-            if line is not None and line.width is not None:
+            if line is not None and "width" in line and line.width is not None:
                 line.width = line.width * 1.6
             mk = getattr(trace, "marker", None)
-            if mk is not None and mk.size is not None and not isinstance(mk.size, tuple):
+            size = getattr(mk, "size", None) if mk is not None and "size" in mk else None
+            if size is not None and not isinstance(size, tuple):
                 try:
                     mk.size = float(mk.size) * 1.4
                 except (TypeError, ValueError):

@@ -1,0 +1,29 @@
+"""The shared figure style: lecture mode enlarges every kind of trace without failing."""
+
+import plotly.graph_objects as go
+
+from lessons.ui.style import PALETTE, style
+
+
+def test_big_style_scales_lines_and_markers_and_tolerates_every_trace_kind():
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[1, 0], line={"width": 2.0}, marker={"size": 10})
+    fig.add_bar(x=["a", "b"], y=[1, 2])
+    fig.add_heatmap(z=[[1, 2], [3, 4]])
+    fig.add_contour(z=[[1, 2], [3, 4]], line={"width": 1.0})
+    fig.add_scatter3d(x=[0], y=[0], z=[0], marker={"size": 4})
+    fig.add_surface(z=[[1, 2], [3, 4]])
+    style(fig, big=True, height=400)
+    assert fig.data[0].line.width == 2.0 * 1.6
+    assert fig.data[0].marker.size == 10 * 1.4
+    assert fig.data[3].line.width == 1.0 * 1.6
+    assert fig.layout.height == int(400 * 1.15)
+    assert fig.layout.font.size == 20
+
+
+def test_normal_style_keeps_sizes_and_sets_palette():
+    fig = go.Figure(go.Scatter(x=[0], y=[0], line={"width": 2.0}))
+    style(fig)
+    assert fig.data[0].line.width == 2.0
+    assert tuple(fig.layout.colorway) == PALETTE
+    assert fig.layout.font.size == 14
