@@ -35,6 +35,15 @@ EXPENSIVE: dict[str, dict[str, str | list[str]]] = {
         "fr_batch": "32",
         "fr_curve": "every minibatch",
     },
+    "coarse-to-fine": {
+        "cf_model": "MLP",
+        "cf_range": ["1e-7", "10"],
+        "cf_subset": "100%",
+        "cf_ep1": "10",
+        "cf_points": "10",
+        "cf_ep2": "8",
+        "cf_eta": "2",
+    },
     "range-test": {
         "rt_iters": "1000",
         "rt_view": "accuracy",
@@ -81,7 +90,9 @@ def run_page(info: pages.PageInfo, query: dict | None = None) -> tuple[float, fl
 
 def main() -> None:
     want = sys.argv[1] if len(sys.argv) > 1 else ""
-    print(f"{'page':28s} {'cold s':>8s} {'rerun s':>8s} {'figures KB':>11s}   (cpus={os.cpu_count()})")
+    print(
+        f"{'page':28s} {'cold s':>8s} {'rerun s':>8s} {'figures KB':>11s}   (cpus={os.cpu_count()})"
+    )
     for info in pages.available():
         if want not in info.url_path:
             continue

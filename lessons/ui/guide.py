@@ -91,6 +91,20 @@ PLAN: tuple[Step, ...] = (
         expect="plateaued high",
     ),
     Step(
+        "lessons/coarse_to_fine.py",
+        5,
+        "Choosing a rate by search: one rate per decade, 1e-7 to 10, trained briefly on a fifth "
+        "of the data (an MLP on the digits); then a closer look inside the best decade on all "
+        "of it. Point at the cost bars last.",
+        "Nine rates, 3 epochs, a fifth of the data: how many deserve a closer look? And what "
+        "does the whole search cost compared with trying 57 rates on all the data?",
+        "Five rates stall, 10 diverges, only 0.1 and 1 are worth refining; stage 2 picks about "
+        "1.2, as good as the brute-force grid, for about 14% of its steps. Successive halving "
+        "prunes even harder.",
+        {"cf_model": "MLP", "cf_range": ["1e-7", "10"]},
+        expect="worth refining",
+    ),
+    Step(
         "lessons/range_test.py",
         6,
         "Read Smith's recipe aloud, then show the curve: the loss against a rate that grows every "

@@ -41,6 +41,12 @@ CHANGES: dict[str, dict[str, object]] = {
         "cy_epochs": 6,
         "cy_seed": 2,
     },
+    "lessons/coarse_to_fine.py": {
+        "cf_model": "MLP",
+        "cf_range": (1e-6, 10.0),
+        "cf_sampling": "random",
+        "cf_seed": 3,
+    },
     "lessons/range_test.py": {
         "rt_data": "moons",
         "rt_min": "1e-3",

@@ -1,0 +1,429 @@
+"""Figure builders of "Coarse-to-fine search": final loss against the learning rate for both
+stages (with the pick, the refined interval and, optionally, the brute-force full grid), the
+cost of each strategy, and the rungs of successive halving.  No Streamlit here.
+
+Every builder takes plain arrays and returns a styled ``plotly.graph_objects.Figure``.  Two
+small helpers turn a stage's numbers into the words the page and the charts use:
+:func:`point_status` ("learning", "stalled", "diverged") and :func:`worth_refining`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lessons.ui.style import GREY, color, style
+
+__all__ = [
+    "STALL_DROP",
+    "WORTH_SHARE",
+    "point_status",
+    "worth_refining",
+    "log_range",
+    "log_ticks",
+    "search_figure",
+    "cost_figure",
+    "halving_figure",
+]
+
+#: a run "stalled" if its final validation loss is less than this share below the untrained
+#: model's (e.g. 5 %: from 3.00 to no lower than 2.85)
+STALL_DROP = 0.05
+#: a stage-1 rate is "worth refining" if it got at least this share of the best rate's drop
+WORTH_SHARE = 0.5
+
+#: per stage: (colour index, marker of a learning run, marker of a stalled run)
+_STAGE_LOOK = ((0, "circle", "circle-open"), (1, "square", "square-open"))
+#: per halving status: (legend name, colour, marker, size)
+_RUNG_LOOK = {
+    "promoted": ("promoted to the next rung", color(2), "circle", 11),
+    "dropped": ("dropped (worse than the survivors)", GREY, "circle-open", 10),
+    "stalled": ("dropped: stalled", color(4), "triangle-down-open", 11),
+    "diverged": ("dropped: diverged", color(1), "x", 11),
+    "winner": ("the winner", color(2), "star", 18),
+}
+
+
+def _fmt_lr(lr: float) -> str:
+    """A rate for a chart label: 0.1, 0.003, 1e-5, 1.5e-4 (as ``widgets.fmt_lr``)."""
+    if lr == 0 or not np.isfinite(lr):
+        return str(lr)
+    if 1e-3 <= abs(lr) < 1e4:
+        return f"{lr:.3g}"
+    m, e = f"{lr:.1e}".split("e")
+    return f"{m.removesuffix('.0')}e{int(e):d}"
+
+
+# ----------------------------------------------------------------------------- words
+
+
+def point_status(
+    final_loss: np.ndarray,
+    initial_loss: np.ndarray | float,
+    diverged: np.ndarray,
+    *,
+    stall: float = STALL_DROP,
+) -> np.ndarray:
+    """What each run did: ``"diverged"``, ``"stalled"`` (final loss less than ``stall`` of the
+    untrained loss below it) or ``"learning"``.
+
+    Examples
+    --------
+    >>> point_status(np.array([3.0, 2.9, 1.0, np.inf]), 3.0, np.array([0, 0, 0, 1], bool)).tolist()
+    ['stalled', 'stalled', 'learning', 'diverged']
+    """
+    f = np.asarray(final_loss, dtype=np.float64)
+    init = np.broadcast_to(np.asarray(initial_loss, dtype=np.float64), f.shape)
+    div = np.asarray(diverged, dtype=bool) | ~np.isfinite(f)
+    out = np.where(f > (1.0 - stall) * init, "stalled", "learning").astype(object)
+    out[div] = "diverged"
+    return out
+
+
+def worth_refining(
+    final_loss: np.ndarray, initial_loss: np.ndarray | float, diverged: np.ndarray
+) -> np.ndarray:
+    """Rates whose loss fell by at least :data:`WORTH_SHARE` of the best rate's drop.
+
+    Examples
+    --------
+    >>> worth_refining(np.array([2.9, 1.6, 1.0, np.inf]), 3.0, np.zeros(4, bool)).tolist()
+    [False, True, True, False]
+    """
+    f = np.asarray(final_loss, dtype=np.float64)
+    init = np.broadcast_to(np.asarray(initial_loss, dtype=np.float64), f.shape)
+    ok = ~np.asarray(diverged, dtype=bool) & np.isfinite(f)
+    drop = np.where(ok, init - f, -np.inf)
+    best = drop.max() if drop.size else -np.inf
+    if not best > 0:
+        return np.zeros(f.shape, dtype=bool)
+    return drop >= WORTH_SHARE * best
+
+
+def log_range(values: Sequence[np.ndarray], *, pad: float = 0.06) -> tuple[float, float]:
+    """A log10 axis range around the finite, positive values of ``values`` (padded by ``pad``
+    of its width, at least 0.05 decades each side); ``(-1, 1)`` if there are none.
+
+    Examples
+    --------
+    >>> log_range([np.array([0.1, 10.0, np.inf, np.nan])], pad=0.0)
+    (-1.05, 1.05)
+    """
+    parts = [np.asarray(v, dtype=np.float64).ravel() for v in values]
+    allv = np.concatenate(parts) if parts else np.array([])
+    allv = allv[np.isfinite(allv) & (allv > 0)]
+    if allv.size == 0:
+        return (-1.0, 1.0)
+    lo, hi = float(np.log10(allv.min())), float(np.log10(allv.max()))
+    p = max(pad * (hi - lo), 0.05)
+    return (lo - p, hi + p)
+
+
+def log_ticks(lo: float, hi: float, *, labels=None) -> tuple[list[float], list[str]]:
+    """Tick values and labels for a log axis spanning ``10**lo ... 10**hi``: every decade when
+    the span is wide, else 1-2-5 (or finer) mantissas, so there are at least three ticks
+    (empty lists, i.e. plotly's own ticks, for a span too narrow for two of them).
+
+    Examples
+    --------
+    >>> log_ticks(-7.2, 0.2)[1]
+    ['1e-7', '1e-6', '1e-5', '1e-4', '0.001', '0.01', '0.1', '1']
+    >>> log_ticks(-0.6, 0.1)[1]
+    ['0.3', '0.5', '1']
+    """
+    fmt = labels or _fmt_lr
+    for mantissas in ((1,), (1, 2, 5), (1, 2, 3, 5), (1, 1.5, 2, 3, 4, 5, 6, 8)):
+        vals = [
+            m * 10.0**e
+            for e in range(math.floor(lo) - 1, math.ceil(hi) + 1)
+            for m in mantissas
+            if lo <= math.log10(m * 10.0**e) <= hi
+        ]
+        if len(vals) >= 3 or (mantissas == (1,) and hi - lo >= 2.5 and len(vals) >= 2):
+            break
+    if len(vals) < 2:  # narrower than these mantissas: leave the ticks to plotly
+        return [], []
+    return vals, [fmt(v) for v in vals]
+
+
+def _y_fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def _set_ticks(fig: go.Figure, xr: tuple[float, float], yr: tuple[float, float] | None) -> None:
+    """Readable ticks on log axes ("1e-7", "0.001", "1"; "0.15", "0.2") where they fit."""
+    xv, xt = log_ticks(*xr)
+    if xv:
+        fig.update_xaxes(tickvals=xv, ticktext=xt)
+    if yr is not None:
+        yv, yt = log_ticks(*yr, labels=_y_fmt)
+        if yv:
+            fig.update_yaxes(tickvals=yv, ticktext=yt)
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def search_figure(
+    stages: Sequence[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
+    *,
+    pick: tuple[float, float] | None,
+    interval: tuple[float, float] | None = None,
+    full: tuple[np.ndarray, np.ndarray] | None = None,
+    full_name: str = "full fine grid, all data",
+    y_title: str = "final validation loss",
+    zoom: tuple[float, float] | None = None,
+    big: bool = False,
+) -> go.Figure:
+    """Final loss against the learning rate (log x, log y) for each search stage.
+
+    Parameters
+    ----------
+    stages : sequence of (name, lrs, final_loss, status)
+        At most two stages (stage 1 circles, stage 2 squares, each in its own colour);
+        ``status`` from :func:`point_status`.  A stalled run is drawn hollow, a diverged one as
+        an ``x`` at the top edge with the word "diverged".
+    pick : (lr, loss) or None
+        The chosen rate, a large star with its value written beside it.
+    interval : (lo, hi), optional
+        The range stage 2 searched, shaded.
+    full : (lrs, final_loss), optional
+        The brute-force baseline, a thin grey line behind everything (diverged points leave a
+        gap).
+    zoom : (lo, hi), optional
+        Show only this range of rates (a close-up of stage 2): the axes fit the points inside
+        it, the interval is shaded without a label, and the legend is left to the full view.
+    """
+    if len(stages) > len(_STAGE_LOOK):
+        raise ValueError(f"at most {len(_STAGE_LOOK)} stages")
+    fig = go.Figure()
+    pairs = [
+        (np.asarray(s[1], dtype=np.float64), np.asarray(s[2], dtype=np.float64)) for s in stages
+    ]
+    if full is not None:
+        pairs.append((np.asarray(full[0], dtype=np.float64), np.asarray(full[1], dtype=np.float64)))
+    if zoom is not None:
+        xlo, xhi = log_range([np.asarray(zoom, dtype=np.float64)], pad=0.08)
+        inside = [y[(x >= 10**xlo) & (x <= 10**xhi)] for x, y in pairs]
+        ylo, yhi = log_range(inside, pad=0.1)
+    else:
+        xlo, xhi = log_range([x for x, _ in pairs], pad=0.04)
+        ylo, yhi = log_range([y for _, y in pairs])
+    span = yhi - ylo
+    yhi += 0.12 * span  # head room for the "diverged" marks
+    ylo -= 0.06 * span  # and foot room for the star of the pick
+    top = 10 ** (yhi - 0.05 * (yhi - ylo))
+
+    if interval is not None:
+        fig.add_vrect(
+            x0=interval[0],
+            x1=interval[1],
+            fillcolor=color(1),
+            opacity=0.10,
+            line_width=0,
+            layer="below",
+            annotation_text="" if zoom is not None else "stage 2 searched here",
+            annotation_position="top left",
+            annotation_font={"color": color(1)},
+        )
+    if full is not None:
+        fl = np.asarray(full[1], dtype=np.float64)
+        fig.add_trace(
+            go.Scatter(
+                x=np.asarray(full[0], dtype=np.float64),
+                y=np.where(np.isfinite(fl), fl, np.nan),
+                mode="lines",
+                name=full_name,
+                line={"color": GREY, "width": 1.5},
+                connectgaps=False,
+                hovertemplate="lr %{x:.3g}<br>loss %{y:.3f}<extra>full grid</extra>",
+            )
+        )
+    for i, (name, lrs, loss, status) in enumerate(stages):
+        ci, sym, sym_open = _STAGE_LOOK[i]
+        x = np.asarray(lrs, dtype=np.float64)
+        y = np.asarray(loss, dtype=np.float64)
+        st_ = np.asarray(status, dtype=object)
+        ok = st_ != "diverged"
+        fig.add_trace(  # the curve through the finite points, learning or stalled
+            go.Scatter(
+                x=x[ok],
+                y=y[ok],
+                mode="lines+markers",
+                name=name,
+                line={"color": color(ci), "width": 2, "dash": "dot" if i == 0 else "solid"},
+                marker={
+                    "color": color(ci),
+                    "size": 11 if i == 0 else 10,
+                    "symbol": [sym_open if s == "stalled" else sym for s in st_[ok]],
+                    "line": {"width": 2, "color": color(ci)},
+                },
+                hovertemplate="lr %{x:.3g}<br>loss %{y:.3f}<extra>" + name + "</extra>",
+            )
+        )
+        stalled = st_ == "stalled"
+        if stalled.any():
+            fig.add_trace(  # a legend entry for the hollow marks, and the word next to them
+                go.Scatter(
+                    x=x[stalled],
+                    y=y[stalled],
+                    mode="markers",
+                    name=f"{name.split(':')[0]}: stalled (loss fell < {STALL_DROP:.0%})",
+                    marker={"color": color(ci), "size": 11, "symbol": sym_open},
+                    hoverinfo="skip",
+                )
+            )
+        if (~ok).any():
+            fig.add_trace(
+                go.Scatter(
+                    x=x[~ok],
+                    y=np.full(int((~ok).sum()), top),
+                    mode="markers+text",
+                    name=f"{name.split(':')[0]}: diverged",
+                    text=["diverged"] * int((~ok).sum()),
+                    textposition="bottom center",
+                    textfont={"color": color(ci)},
+                    marker={"color": color(ci), "size": 14, "symbol": "x"},
+                    hovertemplate="lr %{x:.3g}: diverged<extra></extra>",
+                )
+            )
+    if pick is not None and np.isfinite(pick[0]) and np.isfinite(pick[1]):
+        fig.add_trace(
+            go.Scatter(
+                x=[pick[0]],
+                y=[pick[1]],
+                mode="markers+text",
+                name=f"the pick: lr = {_fmt_lr(pick[0])}",
+                text=[f"pick: {_fmt_lr(pick[0])}"],
+                textposition="top left",
+                textfont={"color": color(2), "size": 16 if not big else 22},
+                marker={
+                    "color": color(2),
+                    "size": 22,
+                    "symbol": "star",
+                    "line": {"width": 1, "color": "#000000"},
+                },
+                hovertemplate="pick: lr %{x:.3g}<br>loss %{y:.3f}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(type="log", title="learning rate (log scale)", range=[xlo, xhi])
+    fig.update_yaxes(type="log", title=f"{y_title} (log scale)", range=[ylo, yhi])
+    _set_ticks(fig, (xlo, xhi), (ylo, yhi))
+    if zoom is not None:
+        return style(fig, height=320, big=big, legend=False)
+    return style(fig, height=440, big=big)
+
+
+def cost_figure(
+    labels: Sequence[str],
+    parts: Sequence[tuple[str, Sequence[float]]],
+    *,
+    reference: float,
+    x_title: str = "training examples processed",
+    big: bool = False,
+) -> go.Figure:
+    """Horizontal stacked bars: the cost of each strategy, split into its parts.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        One bar per strategy, drawn top to bottom in this order.
+    parts : sequence of (name, values)
+        Each part's value for every bar (0 where it does not apply); colour plus a fill
+        pattern tell the parts apart.
+    reference : float
+        The cost that is 100 % (the full grid): each bar ends with its share of it.
+    """
+    n = len(labels)
+    values = []
+    for name, v in parts:
+        arr = np.asarray(v, dtype=np.float64)
+        if arr.shape != (n,):
+            raise ValueError(f"part {name!r} needs {n} values")
+        values.append(arr)
+    totals = np.sum(values, axis=0) if values else np.zeros(n)
+    top = float(totals.max()) if n else 1.0
+    fig = go.Figure()
+    fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
+    fig.update_xaxes(title=x_title, range=[0, 1.32 * top], tickformat="~s")
+    fig.update_yaxes(autorange="reversed")
+    # styled before the bars go in: style() enlarges markers, and a bar's marker has no size
+    style(fig, height=120 + 55 * n, big=big)
+    patterns = ("", "/", ".", "x", "-")
+    for j, ((name, _), v) in enumerate(zip(parts, values, strict=True)):
+        fig.add_trace(
+            go.Bar(
+                y=list(labels),
+                x=v,
+                name=name,
+                orientation="h",
+                marker={
+                    "color": color(j + 3) if j else GREY,
+                    "pattern": {"shape": patterns[j % len(patterns)]},
+                },
+                hovertemplate="%{y}<br>" + name + ": %{x:,.0f}<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            y=list(labels),
+            x=totals,
+            mode="text",
+            text=[f"  {t / reference:.0%}" if reference > 0 else "" for t in totals],
+            textposition="middle right",
+            textfont={"size": 22 if big else 14},
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    return fig
+
+
+def halving_figure(
+    rungs: Sequence[tuple[str, np.ndarray, np.ndarray]],
+    *,
+    big: bool = False,
+) -> go.Figure:
+    """Which candidate rates survived each rung of successive halving.
+
+    Parameters
+    ----------
+    rungs : sequence of (label, lrs, status)
+        One row per rung (top to bottom); ``status`` per rate: ``"promoted"``, ``"dropped"``,
+        ``"stalled"``, ``"diverged"`` or ``"winner"``.
+    """
+    fig = go.Figure()
+    labels = [r[0] for r in rungs]
+    for kind, (name, col, sym, size) in _RUNG_LOOK.items():
+        xs, ys = [], []
+        for label, lrs, status in rungs:
+            m = np.asarray(status, dtype=object) == kind
+            xs.extend(np.asarray(lrs, dtype=np.float64)[m].tolist())
+            ys.extend([label] * int(m.sum()))
+        if not xs:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="markers",
+                name=name,
+                marker={
+                    "color": col,
+                    "size": size,
+                    "symbol": sym,
+                    "line": {"width": 2 if "open" in sym or sym == "x" else 1, "color": col},
+                },
+                hovertemplate="lr %{x:.3g}<extra>" + name + "</extra>",
+            )
+        )
+    xlo, xhi = log_range([np.asarray(r[1], dtype=np.float64) for r in rungs], pad=0.04)
+    fig.update_xaxes(type="log", title="learning rate (log scale)", range=[xlo, xhi])
+    _set_ticks(fig, (xlo, xhi), None)
+    fig.update_yaxes(
+        type="category", categoryorder="array", categoryarray=labels, autorange="reversed"
+    )
+    return style(fig, height=170 + 60 * len(rungs), big=big)
