@@ -82,9 +82,21 @@ def _record(key: str, default: Any, value: Any, fmt: Callable[[Any], str] | None
     return value
 
 
+def _clip_remembered(key: str, lo: float, hi: float) -> None:
+    """Keep a remembered value inside bounds that changed since the last run.
+
+    Streamlit (1.67) keeps a keyed slider's old value when its bounds move and raises
+    ``StreamlitValueAboveMaxError`` on the next change; clip it to the new bounds first.
+    """
+    cur = st.session_state.get(key)
+    if isinstance(cur, (int, float)) and not isinstance(cur, bool) and not lo <= cur <= hi:
+        st.session_state[key] = type(cur)(min(max(cur, lo), hi))
+
+
 def slider(label: str, lo: float, hi: float, value: float, *, key: str, **kw: Any) -> Any:
     """A bound ``st.slider`` (numeric, single value)."""
     _check_number(key, label, lo, hi, integer=isinstance(value, int))
+    _clip_remembered(key, lo, hi)
     v = st.slider(label, lo, hi, value, key=key, bind="query-params", **kw)
     return _record(key, value, v)
 
@@ -92,6 +104,7 @@ def slider(label: str, lo: float, hi: float, value: float, *, key: str, **kw: An
 def number_input(label: str, lo: float, hi: float, value: float, *, key: str, **kw: Any) -> Any:
     """A bound ``st.number_input`` with mandatory bounds."""
     _check_number(key, label, lo, hi, integer=isinstance(value, int))
+    _clip_remembered(key, lo, hi)
     v = st.number_input(label, lo, hi, value, key=key, bind="query-params", **kw)
     return _record(key, value, v)
 

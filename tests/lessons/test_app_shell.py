@@ -35,3 +35,28 @@ def test_malformed_lecture_value_falls_back_with_notice():
     assert_ok(at)
     assert at.toggle(key="lecture").value is False
     assert any("Lecture mode" in t.value for t in at.toast)
+
+
+def test_a_slider_whose_bounds_shrink_keeps_working():
+    """Streamlit keeps a keyed slider's value when its bounds move; state.slider clips it."""
+    from streamlit.testing.v1 import AppTest
+
+    def app():
+        import streamlit as st
+
+        from lessons.ui import state
+
+        hi = st.session_state.get("hi", 10)
+        state.slider("x", 0, hi, 0, key="x")
+        st.write(f"x = {st.session_state['x']}")
+
+    at = AppTest.from_function(app)
+    at.run()
+    at.slider(key="x").set_value(9).run()
+    at.session_state["hi"] = 5
+    at.run()
+    assert not at.exception
+    at.session_state["hi"] = 3
+    at.run()
+    assert not at.exception
+    assert at.slider(key="x").value == 3
