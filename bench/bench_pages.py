@@ -23,6 +23,18 @@ from lessons.ui import pages  # noqa: E402
 
 #: per page (url_path): the query parameters of its most expensive view
 EXPENSIVE: dict[str, dict[str, str | list[str]]] = {
+    "descent-1d": {
+        "d1_surface": "Type a function",
+        "d1_fn": "sin(3*x)*exp(-x**2/8) + x**2/10",
+        "d1_win": "w = 20",
+        "d1_x0_custom": "15",
+        "d1_steps": "200",
+        "d1_model": "true",
+        "d1_lr1": "0.0001",
+        "d1_lr2": "0.5",
+        "d1_lr3": "5",
+        "d1_lr4": "100",
+    },
     "descent-2d": {"d2_surface": "Beale's function", "d2_n": "4", "d2_steps": "2000"},
     "four-regimes": {
         "fr_show": "true",

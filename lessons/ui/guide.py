@@ -64,6 +64,19 @@ PLAN: tuple[Step, ...] = (
         expect="all dogs are white",
     ),
     Step(
+        "lessons/descent_1d.py",
+        6,
+        "One bowl, f'' = 1, three runs just below, at and just above 2/f'' = 2. Show the curve "
+        "chart first (replay the steps), then the loss chart on its log scale.",
+        "The bowl has f'' = 1, so 2/f'' = 2. What do lr = 1.9, exactly 2 and 2.2 do?",
+        "All three zig-zag across the bottom: at 1.9 the swings slowly shrink (the gap line "
+        "falls), at 2 it bounces between the same two points for ever (flat line), at 2.2 the "
+        "swings grow until it leaves the chart. Then set the curvature to 2: both thresholds "
+        "halve.",
+        {"d1_lr1": "off", "d1_lr2": "1.9", "d1_lr3": "2", "d1_lr4": "2.2", "d1_steps": "50"},
+        expect="diverged",
+    ),
+    Step(
         "lessons/descent_2d.py",
         6,
         "Two parameters now. The rates 0.048, 0.095 and 0.105 were tuned for a valley whose "

@@ -16,6 +16,14 @@ from tests.lessons.apptest import assert_ok, open_page, texts
 CHANGES: dict[str, dict[str, object]] = {
     "lessons/what_is_lr.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0, "w_steps": 4},
     "lessons/child_dogs.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
+    "lessons/descent_1d.py": {
+        "d1_a": 2.0,
+        "d1_x0_quadratic": -3.0,
+        "d1_lr1": 0.05,
+        "d1_lr3": 0.0,
+        "d1_steps": 50,
+        "d1_model": True,
+    },
     "lessons/descent_2d.py": {
         "d2_kappa": 40.0,
         "d2_x0": 3.0,
