@@ -56,6 +56,13 @@ EXPENSIVE: dict[str, dict[str, str | list[str]]] = {
         "cf_ep2": "8",
         "cf_eta": "2",
     },
+    "adaptive-learning-rate": {
+        "ad_lrs": ["1e-6", "1e-5", "1e-4", "0.001", "0.01", "0.1", "1"],
+        "ad_model": "MLP 64-32-10",
+        "ad_epochs": "15",
+        "ad_sweep": "true",
+        "ad_steps": "300",
+    },
     "range-test": {
         "rt_iters": "1000",
         "rt_view": "accuracy",

@@ -143,6 +143,20 @@ PLAN: tuple[Step, ...] = (
         {"cy_sched": ["Triangular", "1cycle"]},
         expect="Smith's headline claim",
     ),
+    Step(
+        "lessons/adaptive.py",
+        3,
+        "Five copies of the same classifier start at rates 10,000x apart; hypergradient descent "
+        "adjusts each rate while it trains (Baydin et al., 2018). Show the two rate panels, "
+        "then the sensitivity chart.",
+        "The starting rates are 10,000x apart. Where will their learning rates end up after 5 "
+        "epochs, and how far apart will their final losses be?",
+        "The fixed rates stay flat lines; the HD rates climb towards each other to about 0.07 "
+        "within a few dozen iterations, and the spread of final losses shrinks about 20x. The "
+        "price: one extra copy of the gradient and one dot product per step.",
+        {"ad_epochs": "5", "ad_seed": "0", "ad_opt": "SGD"},
+        expect="less sensitive to the starting rate",
+    ),
 )
 
 

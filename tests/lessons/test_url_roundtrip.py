@@ -55,6 +55,14 @@ CHANGES: dict[str, dict[str, object]] = {
         "cf_sampling": "random",
         "cf_seed": 3,
     },
+    "lessons/adaptive.py": {
+        "ad_lrs": [1e-4, 0.01, 1.0],
+        "ad_rule": "multiplicative",
+        "ad_epochs": 3,
+        "ad_seed": 4,
+        "ad_kappa": 30.0,
+        "ad_steps": 40,
+    },
     "lessons/range_test.py": {
         "rt_data": "moons",
         "rt_min": "1e-3",

@@ -1,0 +1,443 @@
+"""Figure builders of "Adaptive learning rate" (hypergradient descent).  No Streamlit here.
+
+Every builder takes plain arrays and returns a styled ``plotly.graph_objects.Figure``:
+
+* :func:`facet_figure`: one quantity (the rate, or the loss) per starting rate, fixed-rate runs
+  in the left panel and hypergradient runs in the right one, same y axis, same colour and dash
+  per starting rate;
+* :func:`sensitivity_figure`: final loss against the starting rate, fixed vs HD (the paper's
+  point: one curve is steep, the other flat);
+* :func:`beta_figure`: final loss against beta, one line per starting rate;
+* :func:`surface_figure`: contour of a 2-D loss with the paths, each step coloured by the rate
+  it used (log colour scale);
+* :func:`surface_rate_figure`: the rate and the loss gap over the steps of those paths, with the
+  surface's thresholds as horizontal lines.
+
+Values a log axis cannot show (zero or negative rates: "unlearning"; inf/NaN after a
+divergence) are left out of the lines and reported by the builder's caller in words; a run that
+blew up gets an ✕ at its last finite point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lessons.ui.style import GREY, color, dash, marker, run_line, style
+
+__all__ = [
+    "MAX_POINTS",
+    "positive",
+    "thin",
+    "facet_figure",
+    "sensitivity_figure",
+    "beta_figure",
+    "surface_figure",
+    "surface_rate_figure",
+]
+
+#: curves longer than this are thinned (every n-th point) to keep the page light
+MAX_POINTS = 400
+
+
+def _fmt(v: float) -> str:
+    if v == 0 or not math.isfinite(v):
+        return str(v)
+    if 1e-3 <= abs(v) < 1e4:
+        return f"{v:.3g}"
+    m, e = f"{v:.1e}".split("e")
+    return f"{m.removesuffix('.0')}e{int(e)}"
+
+
+def positive(y: np.ndarray) -> np.ndarray:
+    """``y`` with every value a log axis cannot show (<= 0, inf, NaN) replaced by NaN.
+
+    >>> positive(np.array([0.1, 0.0, -2.0, np.inf, 3.0]))
+    array([0.1, nan, nan, nan, 3. ])
+    """
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(y) & (y > 0), y, np.nan)
+
+
+def thin(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Indices ``0, s, 2s, ...`` (and always the last one) so that about ``max_points`` remain.
+
+    >>> thin(10, 4).tolist()
+    [0, 3, 6, 9]
+    >>> thin(3).tolist()
+    [0, 1, 2]
+    """
+    if n <= max_points:
+        return np.arange(n)
+    s = math.ceil(n / max_points)
+    idx = np.arange(0, n, s)
+    return idx if idx[-1] == n - 1 else np.append(idx, n - 1)
+
+
+def _last_finite(y: np.ndarray) -> int | None:
+    ok = np.flatnonzero(np.isfinite(y) & (y > 0))
+    return None if ok.size == 0 else int(ok[-1])
+
+
+def facet_figure(
+    x: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    labels: Sequence[str],
+    *,
+    y_title: str,
+    titles: tuple[str, str] = ("Fixed rate", "Hypergradient descent"),
+    x_title: str = "iteration",
+    styles: Sequence[int] | None = None,
+    blown: tuple[Sequence[bool], Sequence[bool]] | None = None,
+    log_y: bool = True,
+    y_range: tuple[float, float] | None = None,
+    height: int = 400,
+    big: bool = False,
+) -> go.Figure:
+    """Two panels side by side with a shared y axis: row ``k`` of ``left`` and of ``right`` is
+    drawn in the same colour and dash (``styles[k]``), labelled ``labels[k]`` once.
+
+    Parameters
+    ----------
+    x : ndarray (T,)
+        Common x values (iterations).
+    left, right : ndarray (K, T)
+        The fixed-rate and the HD runs.  Values <= 0 and non-finite ones are not drawn on a
+        log axis.
+    blown : pair of bool sequences, optional
+        Which rows of each panel blew up: they get an ✕ at their last drawable point.
+    y_range : (lo, hi), optional
+        The y range (in data units; log10 is taken for a log axis).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    left, right = np.atleast_2d(left), np.atleast_2d(right)
+    k = left.shape[0]
+    styles = list(range(k)) if styles is None else list(styles)
+    # the panel names go under each panel (with the x title), not above it, where the legend
+    # wraps onto them at phone width
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)
+    idx = thin(x.shape[0])
+    for col, rows in ((1, left), (2, right)):
+        for i in range(k):
+            y = positive(rows[i]) if log_y else np.asarray(rows[i], dtype=np.float64)
+            fig.add_trace(
+                go.Scatter(
+                    x=x[idx].astype(np.float32),
+                    y=y[idx].astype(np.float32),
+                    mode="lines",
+                    name=labels[i],
+                    legendgroup=labels[i],
+                    showlegend=col == 1,
+                    line=run_line(styles[i], 2.2),
+                    hovertemplate=f"{labels[i]}<br>{x_title} %{{x}}<br>%{{y:.3g}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+            if blown is not None and blown[col - 1][i]:
+                j = _last_finite(y)
+                if j is not None:
+                    fig.add_trace(
+                        go.Scatter(
+                            x=[x[j]],
+                            y=[y[j]],
+                            mode="markers",
+                            marker={"symbol": "x", "size": 13, "color": color(styles[i])},
+                            name=f"{labels[i]} blew up",
+                            legendgroup=labels[i],
+                            showlegend=False,
+                            hovertemplate=f"{labels[i]} blew up here<extra></extra>",
+                        ),
+                        row=1,
+                        col=col,
+                    )
+    for col, name in ((1, titles[0]), (2, titles[1])):
+        fig.update_xaxes(title_text=f"<b>{name}</b><br>{x_title}", row=1, col=col)
+    fig.update_yaxes(title_text=y_title, row=1, col=1)
+    if log_y:
+        fig.update_yaxes(type="log", exponentformat="power")
+    if y_range is not None:
+        lo, hi = y_range
+        rng = [math.log10(lo), math.log10(hi)] if log_y else [lo, hi]
+        fig.update_yaxes(range=rng)
+    return style(fig, height=height, big=big)
+
+
+def sensitivity_figure(
+    lr0: Sequence[float],
+    fixed: np.ndarray,
+    hd: np.ndarray,
+    *,
+    fixed_label: str,
+    hd_label: str,
+    styles: Sequence[int] | None = None,
+    y_title: str = "final validation loss",
+    height: int = 380,
+    big: bool = False,
+) -> go.Figure:
+    """Final loss against the starting rate (log x, log y): fixed rate (grey, solid, circles)
+    and HD (black, dashed, squares); each marker coloured like its starting rate in the other
+    charts.  A run that diverged (non-finite loss) is drawn as an ✕ along the top."""
+    lr0 = np.asarray(lr0, dtype=np.float64)
+    fixed, hd = np.asarray(fixed, dtype=np.float64), np.asarray(hd, dtype=np.float64)
+    styles = list(range(lr0.size)) if styles is None else list(styles)
+    finite = np.concatenate([fixed[np.isfinite(fixed)], hd[np.isfinite(hd)]])
+    finite = finite[finite > 0]
+    top = float(finite.max()) * 1.6 if finite.size else 10.0
+    bottom = float(finite.min()) / 1.6 if finite.size else 0.1
+    fig = go.Figure()
+    for vals, label, line_color, line_dash, sym in (
+        (fixed, fixed_label, GREY, "solid", "circle"),
+        (hd, hd_label, "#000000", "dash", "square"),
+    ):
+        ok = np.isfinite(vals) & (vals > 0)
+        fig.add_trace(
+            go.Scatter(
+                x=lr0,
+                y=np.where(ok, vals, np.nan),
+                mode="lines+markers",
+                name=label,
+                line={"color": line_color, "dash": line_dash, "width": 2.5},
+                marker={
+                    "symbol": sym,
+                    "size": 12,
+                    "color": [color(s) for s in styles],
+                    "line": {"width": 1.5, "color": line_color},
+                },
+                hovertemplate=f"{label}<br>start %{{x:.2g}}<br>final loss %{{y:.3g}}<extra></extra>",
+            )
+        )
+        if (~ok).any():
+            fig.add_trace(
+                go.Scatter(
+                    x=lr0[~ok],
+                    y=np.full(int((~ok).sum()), top),
+                    mode="markers",
+                    name=f"{label}: diverged",
+                    marker={"symbol": "x", "size": 14, "color": line_color},
+                    hovertemplate=f"{label}<br>start %{{x:.2g}}: diverged<extra></extra>",
+                )
+            )
+    fig.update_xaxes(title_text="starting learning rate", type="log", exponentformat="power")
+    fig.update_yaxes(
+        title_text=y_title,
+        type="log",
+        range=[math.log10(bottom), math.log10(top * 1.3)],
+    )
+    return style(fig, height=height, big=big)
+
+
+def beta_figure(
+    betas: Sequence[float],
+    finals: np.ndarray,
+    labels: Sequence[str],
+    *,
+    chosen: float | None = None,
+    styles: Sequence[int] | None = None,
+    height: int = 360,
+    big: bool = False,
+) -> go.Figure:
+    """Final loss against beta (log x, log y), one line per starting rate (``finals`` is
+    ``(n_beta, K)``).  Diverged runs (non-finite) get an ✕ along the top.  ``chosen`` marks the
+    beta of the charts above with a dotted vertical line."""
+    b = np.asarray(betas, dtype=np.float64)
+    finals = np.atleast_2d(np.asarray(finals, dtype=np.float64))
+    k = finals.shape[1]
+    styles = list(range(k)) if styles is None else list(styles)
+    ok = np.isfinite(finals) & (finals > 0)
+    top = float(finals[ok].max()) * 1.6 if ok.any() else 10.0
+    bottom = float(finals[ok].min()) / 1.6 if ok.any() else 0.1
+    fig = go.Figure()
+    for i in range(k):
+        fig.add_trace(
+            go.Scatter(
+                x=b,
+                y=np.where(ok[:, i], finals[:, i], np.nan),
+                mode="lines+markers",
+                name=labels[i],
+                line=run_line(styles[i], 2.2),
+                marker={"symbol": marker(styles[i]), "size": 8, "color": color(styles[i])},
+                hovertemplate=f"{labels[i]}<br>β %{{x:.1e}}<br>final loss %{{y:.3g}}<extra></extra>",
+            )
+        )
+        bad = ~ok[:, i]
+        if bad.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=b[bad],
+                    y=np.full(int(bad.sum()), top),
+                    mode="markers",
+                    marker={"symbol": "x", "size": 13, "color": color(styles[i])},
+                    name=f"{labels[i]}: diverged",
+                    showlegend=False,
+                    hovertemplate=f"{labels[i]}<br>β %{{x:.1e}}: diverged<extra></extra>",
+                )
+            )
+    if chosen is not None and chosen > 0:
+        fig.add_vline(x=chosen, line={"color": GREY, "dash": "dot", "width": 1.5})
+    fig.update_xaxes(title_text="hypergradient learning rate β", type="log", exponentformat="power")
+    fig.update_yaxes(
+        title_text="final validation loss",
+        type="log",
+        range=[math.log10(bottom), math.log10(top * 1.3)],
+    )
+    return style(fig, height=height, big=big)
+
+
+def surface_figure(
+    gx: np.ndarray,
+    gy: np.ndarray,
+    z: np.ndarray,
+    paths: Sequence[np.ndarray],
+    rates: Sequence[np.ndarray],
+    labels: Sequence[str],
+    *,
+    minimum: tuple[float, float] | None = None,
+    rate_range: tuple[float, float] | None = None,
+    height: int = 520,
+    big: bool = False,
+) -> go.Figure:
+    """Contour of ``log10`` of the loss gap ``z`` (shape ``(len(gy), len(gx))``) with the
+    paths: path ``i`` (``(T+1, 2)``) is a thin line in dash ``i`` with markers coloured by
+    ``log10`` of the rate of the step that led there (one shared colour bar).  Points of a
+    path that left the window are clipped by the axes; non-finite points are dropped."""
+    gx, gy = np.asarray(gx, dtype=np.float64), np.asarray(gy, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lz = np.log10(np.maximum(np.asarray(z, dtype=np.float64), 1e-12)).astype(np.float32)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Contour(
+            x=gx.astype(np.float32),
+            y=gy.astype(np.float32),
+            z=lz,
+            colorscale="Greys",
+            reversescale=True,
+            opacity=0.55,
+            showscale=False,
+            ncontours=18,
+            contours={"coloring": "fill", "showlines": True},
+            line={"width": 0.6, "color": "#ffffff"},
+            hovertemplate="x %{x:.2f}, y %{y:.2f}<br>log10 loss %{z:.2f}<extra></extra>",
+            name="loss",
+            showlegend=False,
+        )
+    )
+    all_rates = np.concatenate([positive(r) for r in rates]) if rates else np.array([])
+    all_rates = all_rates[np.isfinite(all_rates)]
+    if rate_range is None:
+        rate_range = (
+            (float(all_rates.min()), float(all_rates.max())) if all_rates.size else (1e-3, 1.0)
+        )
+    lo, hi = math.log10(rate_range[0]), math.log10(rate_range[1])
+    if hi - lo < 0.5:
+        lo, hi = lo - 0.25, hi + 0.25
+    ticks = list(range(math.ceil(lo), math.floor(hi) + 1))
+    for i, (p, r, label) in enumerate(zip(paths, rates, labels, strict=True)):
+        p = np.asarray(p, dtype=np.float64)
+        r = positive(r)
+        keep = np.all(np.isfinite(p), axis=1)
+        idx = np.flatnonzero(keep)[thin(int(keep.sum()), 300)]
+        cval = np.log10(np.where(np.isfinite(r[idx]), r[idx], rate_range[0]))
+        fig.add_trace(
+            go.Scatter(
+                x=p[idx, 0].astype(np.float32),
+                y=p[idx, 1].astype(np.float32),
+                mode="lines+markers",
+                name=label,
+                line={"color": "#333333", "dash": dash(i), "width": 1.4},
+                marker={
+                    "symbol": marker(i),
+                    "size": 8,
+                    "color": cval.astype(np.float32),
+                    "coloraxis": "coloraxis",
+                    "line": {"width": 0.6, "color": "#333333"},
+                },
+                customdata=np.stack([idx, r[idx]], axis=1).astype(np.float32),
+                hovertemplate=(
+                    f"{label}<br>step %{{customdata[0]}}<br>rate %{{customdata[1]:.3g}}"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    if minimum is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[minimum[0]],
+                y=[minimum[1]],
+                mode="markers",
+                marker={"symbol": "star", "size": 16, "color": "#E69F00", "line": {"width": 1}},
+                name="minimum",
+                showlegend=False,
+                hovertemplate="minimum<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        coloraxis={
+            "colorscale": "Viridis",
+            "cmin": lo,
+            "cmax": hi,
+            "colorbar": {
+                "title": {"text": "rate", "side": "right"},
+                "tickvals": ticks,
+                "ticktext": [_fmt(10.0**t) for t in ticks],
+                "thickness": 14,
+                "len": 0.8,
+            },
+        }
+    )
+    fig.update_xaxes(title_text="x", range=[gx[0], gx[-1]], constrain="domain")
+    fig.update_yaxes(title_text="y", range=[gy[0], gy[-1]], scaleanchor="x", scaleratio=1)
+    return style(fig, height=height, big=big)
+
+
+def surface_rate_figure(
+    rates: Sequence[np.ndarray],
+    gaps: Sequence[np.ndarray],
+    labels: Sequence[str],
+    *,
+    lines: Sequence[tuple[float, str]] = (),
+    height: int = 480,
+    big: bool = False,
+) -> go.Figure:
+    """The rate of every step (top, log y) and the loss gap f - f* (bottom, log y) of several
+    runs over the same steps; ``lines`` are horizontal reference rates ``(value, label)``
+    (e.g. 2/lambda_max) in the top panel."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for i, (r, g, label) in enumerate(zip(rates, gaps, labels, strict=True)):
+        steps = np.arange(np.asarray(r).shape[0])
+        for row, y, name in ((1, positive(r), "rate"), (2, positive(g), "loss gap")):
+            fig.add_trace(
+                go.Scatter(
+                    x=steps[1:] if row == 1 else steps,
+                    y=y[1:] if row == 1 else y,
+                    mode="lines",
+                    name=label,
+                    legendgroup=label,
+                    showlegend=row == 1,
+                    line=run_line(i, 2.2),
+                    hovertemplate=f"{label}<br>step %{{x}}<br>{name} %{{y:.3g}}<extra></extra>",
+                ),
+                row=row,
+                col=1,
+            )
+    for value, text in lines:
+        fig.add_hline(
+            y=value,
+            line={"color": GREY, "dash": "dot", "width": 1.5},
+            annotation_text=text,
+            annotation_position="top left",
+            annotation_font_color=GREY,
+            row=1,
+            col=1,
+        )
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(title_text="learning rate", row=1, col=1)
+    fig.update_yaxes(title_text="loss − f*", row=2, col=1)
+    fig.update_xaxes(title_text="step", row=2, col=1)
+    return style(fig, height=height, big=big)
