@@ -27,7 +27,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lessons.ui.style import GREY, color, dash, marker, run_line, style
+from lessons.ui.style import GREY, color, dash, marker, run_line, run_marker, style
 
 __all__ = [
     "MAX_POINTS",
@@ -262,7 +262,7 @@ def beta_figure(
                 mode="lines+markers",
                 name=labels[i],
                 line=run_line(styles[i], 2.2),
-                marker={"symbol": marker(styles[i]), "size": 8, "color": color(styles[i])},
+                marker=run_marker(styles[i], 8),
                 hovertemplate=f"{labels[i]}<br>β %{{x:.1e}}<br>final loss %{{y:.3g}}<extra></extra>",
             )
         )

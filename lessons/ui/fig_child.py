@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, PALETTE, color, marker, run_line, style
+from lessons.ui.style import GREY, PALETTE, run_line, run_marker, style
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "animals"
 #: sequence letter -> icon file
@@ -283,7 +283,7 @@ def belief_figure(
                 y=shown,
                 mode="lines+markers",
                 line=run_line(i),
-                marker={"symbol": marker(i), "size": 7, "color": color(i)},
+                marker=run_marker(i, 7),
                 name=label,
                 hovertemplate=f"{label}<br>after animal %{{x}}: b = %{{y:.2f}}<extra></extra>",
             )
@@ -404,7 +404,7 @@ def p_dog_figure(
                 y=row,
                 mode="lines+markers",
                 line=run_line(i),
-                marker={"symbol": marker(i), "size": 6, "color": color(i)},
+                marker=run_marker(i, 6),
                 name=label,
                 hovertemplate=f"{label}: %{{y:.2f}} after animal %{{x}}<extra></extra>",
             )

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, PALETTE, color, dash, marker, style
+from lessons.ui.style import GREY, PALETTE, color, dash, marker, run_marker, style
 
 # ----------------------------------------------------------------------------- the rate grid
 
@@ -267,7 +267,7 @@ def curve_figure(
                 name=labels[i],
                 legendgroup=labels[i],
                 line={"color": color(s), "width": 1.3, "dash": dash(s)},
-                marker={"symbol": marker(s), "size": 8, "color": color(s), "opacity": 0.8},
+                marker=run_marker(s, 8, opacity=0.8),
                 customdata=idx,
                 hovertemplate=f"{labels[i]}<br>step %{{customdata}}: x = %{{x:.4g}}, "
                 "f = %{y:.4g}<extra></extra>",
@@ -396,7 +396,7 @@ def loss_figure(
                 mode="lines+markers" if t1 <= 60 else "lines",
                 name=labels[i],
                 line={"color": color(s), "width": 2.5, "dash": dash(s)},
-                marker={"symbol": marker(s), "size": 6, "color": color(s)},
+                marker=run_marker(s, 6),
                 customdata=np.where(exact, "0 (exactly at the minimum)", "") if log else None,
                 hovertemplate=f"{labels[i]}<br>step %{{x}}: "
                 + ("gap %{y:.3g} %{customdata}" if log else "loss %{y:.4g}")
@@ -520,7 +520,7 @@ def rate_axis_figure(
                 mode="markers",
                 name=label,
                 showlegend=False,
-                marker={"symbol": marker(s), "size": 15, "color": color(s)},
+                marker=run_marker(s, 15),
                 hovertemplate=f"{label}<extra></extra>",
             )
         )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, color, dash, marker, run_line, style
+from lessons.ui.style import GREY, color, dash, marker, run_line, run_marker, style
 
 #: the paths drawn: every step up to HEAD, then evenly spaced, at most MAX_POINTS per run
 HEAD = 150
@@ -159,7 +159,7 @@ def contour_figure(
                 customdata=idx,
                 mode="lines+markers",
                 line=run_line(i, width=2),
-                marker={"symbol": marker(i), "size": 6, "color": color(i)},
+                marker=run_marker(i, 6),
                 name=label,
                 hovertemplate=f"{label}<br>step %{{customdata}}: (%{{x:.3g}}, %{{y:.3g}})"
                 "<extra></extra>",

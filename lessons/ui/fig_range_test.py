@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, PALETTE, color, dash, marker, run_line, style
+from lessons.ui.style import GREY, PALETTE, color, dash, run_line, run_marker, style
 
 __all__ = [
     "Mark",
@@ -302,7 +302,7 @@ def try_it_figure(
                 y=row[ok],
                 mode="lines+markers",
                 line=run_line(i),
-                marker={"symbol": marker(i), "size": 7, "color": color(i)},
+                marker=run_marker(i, 7),
                 name=label,
                 hovertemplate=f"{label}<br>epoch %{{x:.2f}}: loss %{{y:.3f}}<extra></extra>",
             )

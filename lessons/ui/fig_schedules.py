@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, color, marker, run_line, style
+from lessons.ui.style import GREY, color, run_line, run_marker, style
 
 __all__ = ["binned", "log_ticks", "schedule_figure", "loss_figure", "accuracy_figure"]
 
@@ -320,7 +320,7 @@ def accuracy_figure(
                 y=a,
                 mode="lines+markers",
                 line=run_line(i),
-                marker={"symbol": marker(i), "size": 6, "color": color(i)},
+                marker=run_marker(i, 6),
                 name=label,
                 hovertemplate=f"{label}<br>epoch %{{x:.2f}}: %{{y:.1%}}<extra></extra>",
             )

@@ -26,7 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lessons.ui.style import GREY, color, marker, run_line, style
+from lessons.ui.style import GREY, color, marker, run_line, run_marker, style
 
 #: text positions for the notes beside divergence markers, used in turn so notes do not overlap
 _NOTE_POS = ("middle right", "top right", "bottom right", "top center")
@@ -384,7 +384,7 @@ def metric_curve_figure(
                 mode="lines+markers",
                 name=labels[k],
                 line=run_line(i),
-                marker={"symbol": marker(i), "size": 8, "color": color(i)},
+                marker=run_marker(i, 8),
                 hovertemplate=f"{labels[k]}<br>{x_title} %{{x:.3g}}<br>{y_title} %{{y:{fmt}}}"
                 "<extra></extra>",
             )

@@ -42,6 +42,11 @@ def run_line(i: int, width: float = 2.5) -> dict:
     return {"color": color(i), "dash": dash(i), "width": width}
 
 
+def run_marker(i: int, size: float = 6, **extra: object) -> dict:
+    """Marker style for run ``i``: its colour and its own symbol (the second cue)."""
+    return {"symbol": marker(i), "size": size, "color": color(i), **extra}
+
+
 def style(
     fig: go.Figure, *, height: int = 420, big: bool = False, legend: bool = True
 ) -> go.Figure:
