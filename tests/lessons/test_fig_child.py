@@ -7,6 +7,7 @@ import pytest
 
 from engine.child import ANIMALS, DEFAULT_SEQUENCE, FEATURES, learn_colour, learn_features
 from lessons.ui import fig_child as fc
+from lessons.ui.style import color
 
 
 @pytest.mark.parametrize("letter", list(ANIMALS))
@@ -67,7 +68,7 @@ def test_belief_figure_traces_and_range():
     )
     names = [t.name for t in fig.data]
     assert names[0].startswith("share of black dogs") and names[1:4] == ["a", "b", "c"]
-    assert fig.data[1].line.color == fc.color(1)  # styles pick the look
+    assert fig.data[1].line.color == color(1)  # styles pick the look
     assert {"black dog", "white dog"} <= set(names)
     lo, hi = fig.layout.yaxis.range
     assert lo == -3.0 and hi > 4.0  # diverging run: range capped, animals drawn above it
@@ -78,4 +79,4 @@ def test_feature_figures():
     fig = fc.weights_figure("BCW", run.weights[0], FEATURES, "lr 0.3")
     assert [t.name for t in fig.data] == list(FEATURES)
     fig = fc.p_dog_figure(run.p_white_dog, ["a", "b"], styles=[2, 3])
-    assert [t.name for t in fig.data] == ["a", "b"] and fig.data[0].line.color == fc.color(2)
+    assert [t.name for t in fig.data] == ["a", "b"] and fig.data[0].line.color == color(2)
