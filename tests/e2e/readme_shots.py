@@ -1,8 +1,8 @@
 """Regenerate the README's screenshots: ``python -m tests.e2e.readme_shots``.
 
 Uses the browser test's server and Chromium set-up: opens every page at its defaults at laptop
-size, waits until it is drawn, and saves the first screen of the lesson (sidebar cropped off) as a
-small JPEG, in lecture mode (big text, narrative folded away, so the first
+size, waits until it is drawn, and saves its first chart (or, on a page without one, its first screen
+with the sidebar cropped off) as a small JPEG, in lecture mode (big text, narrative folded away, so the first
 screen shows the controls and the chart), in ``assets/screenshots/<url_path>.jpg``. Not collected by pytest (no ``test_`` name).
 """
 
@@ -16,8 +16,8 @@ from lessons.ui import pages
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_for_app
 
 OUT = ROOT / "assets" / "screenshots"
-VIEWPORT = {"width": 1500, "height": 1100}
-SCALE = 0.55  # device pixels per CSS pixel: small files, still legible as a thumbnail
+VIEWPORT = {"width": 1400, "height": 1000}
+SCALE = 0.75  # device pixels per CSS pixel: small files, still legible as a thumbnail
 QUALITY = 65
 #: pages whose defaults hold the charts back until the learner predicts: show them
 QUERY = {"four-regimes": "&fr_show=true"}
@@ -35,11 +35,19 @@ def main() -> None:
             wait_for_app(page)
             if page.get_by_test_id("stException").count():
                 sys.exit(f"{info.url_path}: the page shows an exception")
+            out = OUT / f"{info.url_path}.jpg"
+            charts = page.locator("[data-testid='stPlotlyChart']")
+            if charts.count():  # the lesson's first chart says more than its controls
+                charts.first.scroll_into_view_if_needed()
+                page.wait_for_timeout(500)
+                charts.first.screenshot(path=str(out), type="jpeg", quality=QUALITY)
+                total += out.stat().st_size
+                print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1024:.0f} KB (first chart)")
+                continue
             left = page.evaluate(
                 "() => { const s = document.querySelector('[data-testid=stSidebar]');"
                 " return s ? Math.round(s.getBoundingClientRect().width) : 0; }"
             )
-            out = OUT / f"{info.url_path}.jpg"
             clip = {
                 "x": left,
                 "y": 0,
