@@ -27,7 +27,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lessons.ui.style import GREY, color, dash, marker, run_line, run_marker, style
+from lessons.ui.style import GREY, PALETTE, color, dash, marker, run_line, run_marker, style
 
 __all__ = [
     "MAX_POINTS",
@@ -194,7 +194,7 @@ def sensitivity_figure(
     fig = go.Figure()
     for vals, label, line_color, line_dash, sym in (
         (fixed, fixed_label, GREY, "solid", "circle"),
-        (hd, hd_label, "#000000", "dash", "square"),
+        (hd, hd_label, PALETTE[6], "dash", "square"),
     ):
         ok = np.isfinite(vals) & (vals > 0)
         fig.add_trace(

@@ -92,6 +92,27 @@ def style(
     return fig
 
 
+#: what the palette's black becomes on a dark background
+DARK_INK = "#E6E6E6"
+
+
+def for_dark(fig: go.Figure) -> go.Figure:
+    """A copy of ``fig`` for Streamlit's dark theme: the palette's black (baselines, smoothed
+    curves) turns light so it stays visible. Only lines, and markers drawn on lines, change:
+    marker-only points (e.g. minima on a contour map, whose fill stays light) keep their ink.
+    The original, which pages may cache and share, is left untouched."""
+    ink = PALETTE[6].lower()
+    out = go.Figure(fig)
+    for trace in out.data:
+        line = getattr(trace, "line", None)
+        if line is not None and "color" in line and str(line.color).lower() == ink:
+            line.color = DARK_INK
+            mk = getattr(trace, "marker", None)
+            if mk is not None and "color" in mk and str(mk.color).lower() == ink:
+                mk.color = DARK_INK
+    return out
+
+
 def plot_config(filename: str) -> dict:
     """``st.plotly_chart`` config: a high-resolution PNG export for slides, no plotly logo."""
     return {

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lessons.ui import pages, state
-from lessons.ui.style import plot_config
+from lessons.ui.style import for_dark, plot_config
 
 VERDICT_ICONS = {
     "converged": "✅",
@@ -77,10 +77,19 @@ def chart(
 ) -> None:
     """Show a figure full width with a PNG export for slides, a caption in words, and its CSV."""
     name = filename or key
+    if _theme() == "dark":
+        fig = for_dark(fig)
     st.plotly_chart(fig, width="stretch", config=plot_config(name), key=key)
     st.caption(caption)
     if data is not None:
         download_csv(data, f"{name}.csv", key=f"{key}_csv")
+
+
+def _theme() -> str:
+    """The browser's theme type; on a session's first run Streamlit does not know it yet
+    (streamlit#11920), so fall back on the configured base theme."""
+    kind = getattr(st.context.theme, "type", None)
+    return kind or (st.get_option("theme.base") or "light")
 
 
 def verdicts(rows: Sequence[tuple[str, str, str]]) -> None:

@@ -27,3 +27,24 @@ def test_normal_style_keeps_sizes_and_sets_palette():
     assert fig.data[0].line.width == 2.0
     assert tuple(fig.layout.colorway) == PALETTE
     assert fig.layout.font.size == 14
+
+
+def test_for_dark_lightens_black_lines_only_and_leaves_the_original():
+    from lessons.ui.style import DARK_INK, for_dark
+
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[0, 1],
+        y=[0, 1],
+        mode="lines+markers",
+        line={"color": PALETTE[6]},
+        marker={"color": PALETTE[6]},
+    )
+    fig.add_scatter(x=[0], y=[0], mode="markers", marker={"color": "#000000"})  # a minimum
+    fig.add_scatter(x=[0, 1], y=[1, 0], line={"color": PALETTE[0]})
+    fig.add_bar(x=["a"], y=[1])
+    dark = for_dark(fig)
+    assert dark.data[0].line.color == DARK_INK and dark.data[0].marker.color == DARK_INK
+    assert dark.data[1].marker.color == "#000000"
+    assert dark.data[2].line.color == PALETTE[0]
+    assert fig.data[0].line.color == PALETTE[6]  # the cached original is untouched
