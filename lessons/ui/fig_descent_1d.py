@@ -469,14 +469,24 @@ def rate_axis_figure(
     if len(labels) != len(rates):
         raise ValueError(f"{len(labels)} labels for {len(rates)} rates")
     sty = _styles(styles, len(rates))
-    known = [v for v in (*rates, fastest, diverge) if v is not None and v > 0]
+    ok = (  # thresholds a log axis can draw (a huge or flat curvature gives 0, inf or nan)
+        fastest is not None
+        and diverge is not None
+        and math.isfinite(fastest)
+        and math.isfinite(diverge)
+        and 0 < fastest < diverge
+    )
+    if not ok:
+        fastest = diverge = None
+    rates_ok = [v for v in rates if math.isfinite(v) and v > 0]
+    known = [v for v in (*rates_ok, fastest, diverge) if v is not None and v > 0]
     lo = min(known) / 3.0 if known else 1e-3
     hi = max(known) * 8.0 if known else 10.0  # room on the right for the labels
     rows = max(len(rates), 1)
     font = {"size": 16 if big else 12, "color": "#333"}
     shapes: list[dict] = []
     notes: list[dict] = []
-    if fastest is not None and diverge is not None:
+    if fastest is not None and diverge is not None and lo > 0:
         edges = (lo, fastest, diverge, hi)
         for j, (name, col, alpha) in enumerate(_BANDS):
             shapes.append(
@@ -494,9 +504,9 @@ def rate_axis_figure(
                     "layer": "below",
                 }
             )
-            mid = math.sqrt(edges[j] * edges[j + 1])
+            mid = 0.5 * (math.log10(edges[j]) + math.log10(edges[j + 1]))  # no underflow
             notes.append(
-                {"x": math.log10(mid), "y": 1.0, "yref": "paper", "yanchor": "bottom",
+                {"x": mid, "y": 1.0, "yref": "paper", "yanchor": "bottom",
                  "text": name, "showarrow": False, "font": font}
             )  # fmt: skip
         for value, name in ((fastest, "1/f''"), (diverge, "2/f''")):

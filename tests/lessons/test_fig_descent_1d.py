@@ -210,3 +210,23 @@ def test_figures_stay_small():
     curve = fd.curve_figure(xs, s.value(xs[:, None]), res.path[:, :, 0], res.loss, labels, step=200)
     loss = fd.loss_figure(res.loss, labels, f_min=s.f_min, blowup_step=res.blowup_step)
     assert len(curve.to_json()) + len(loss.to_json()) < 120_000
+
+
+@pytest.mark.parametrize(
+    ("fastest", "diverge"),
+    [
+        (0.0, 0.0),
+        (float("inf"), float("inf")),
+        (float("nan"), float("nan")),
+        (1e-320, 2e-320),
+        (2.0, 1.0),
+        (-1.0, -2.0),
+    ],
+)
+def test_rate_axis_survives_thresholds_a_log_axis_cannot_draw(fastest, diverge):
+    """A typed curve with a huge, zero or undefined curvature (e.g. exp(exp(exp(x)))) gives
+    thresholds of 0, inf or nan: the chart then shows the rates without the bands."""
+    fig = fd.rate_axis_figure([0.1, 1.0], ["A", "B"], fastest=fastest, diverge=diverge)
+    assert len(fig.data) == 2
+    drawable = 0 < fastest < diverge < math.inf
+    assert any(s.type == "rect" for s in fig.layout.shapes) == drawable
