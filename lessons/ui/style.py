@@ -110,7 +110,20 @@ def for_dark(fig: go.Figure) -> go.Figure:
             mk = getattr(trace, "marker", None)
             if mk is not None and "color" in mk and str(mk.color).lower() == ink:
                 mk.color = DARK_INK
+    # dark text on white label boxes, and dark threshold lines, drawn by some builders
+    for note in out.layout.annotations:
+        if str(note.font.color).lower() in _DARK_TEXT:
+            note.font.color = DARK_INK
+        bg = str(note.bgcolor).replace(" ", "")
+        if bg.startswith("rgba(255,255,255,"):
+            note.bgcolor = "rgba(14,17,23," + bg.split(",")[-1]
+    for shape in out.layout.shapes:
+        if shape.line is not None and str(shape.line.color).lower() in _DARK_TEXT:
+            shape.line.color = DARK_INK
     return out
+
+
+_DARK_TEXT = {"#333", "#333333", "#000", "#000000", "black"}
 
 
 def plot_config(filename: str) -> dict:

@@ -48,3 +48,20 @@ def test_for_dark_lightens_black_lines_only_and_leaves_the_original():
     assert dark.data[1].marker.color == "#000000"
     assert dark.data[2].line.color == PALETTE[0]
     assert fig.data[0].line.color == PALETTE[6]  # the cached original is untouched
+
+
+def test_for_dark_turns_dark_labels_and_threshold_lines_light():
+    from lessons.ui.style import DARK_INK, for_dark
+
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
+    fig.add_annotation(
+        x=0, y=0, text="1/f''", font={"color": "#333"}, bgcolor="rgba(255,255,255,0.8)"
+    )
+    fig.add_annotation(x=1, y=1, text="run A", font={"color": PALETTE[0]})
+    fig.add_shape(type="line", x0=0, x1=0, y0=0, y1=1, line={"color": "#333"})
+    dark = for_dark(fig)
+    a, b = dark.layout.annotations
+    assert a.font.color == DARK_INK and a.bgcolor == "rgba(14,17,23,0.8)"
+    assert b.font.color == PALETTE[0]
+    assert dark.layout.shapes[0].line.color == DARK_INK
+    assert fig.layout.annotations[0].font.color == "#333"
