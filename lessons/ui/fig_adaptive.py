@@ -27,7 +27,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lessons.ui.style import GREY, PALETTE, color, dash, marker, run_line, run_marker, style
+from lessons.ui.style import GREY, PALETTE, color, dash, fmt_lr, marker, run_line, run_marker, style
 
 __all__ = [
     "MAX_POINTS",
@@ -45,12 +45,7 @@ MAX_POINTS = 400
 
 
 def _fmt(v: float) -> str:
-    if v == 0 or not math.isfinite(v):
-        return str(v)
-    if 1e-3 <= abs(v) < 1e4:
-        return f"{v:.3g}"
-    m, e = f"{v:.1e}".split("e")
-    return f"{m.removesuffix('.0')}e{int(e)}"
+    return fmt_lr(v, digits=3)
 
 
 def positive(y: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, color, style
+from lessons.ui.style import GREY, color, fmt_lr, style
 
 __all__ = [
     "STALL_DROP",
@@ -48,13 +48,8 @@ _RUNG_LOOK = {
 
 
 def _fmt_lr(lr: float) -> str:
-    """A rate for a chart label: 0.1, 0.003, 1e-5, 1.5e-4 (as ``widgets.fmt_lr``)."""
-    if lr == 0 or not np.isfinite(lr):
-        return str(lr)
-    if 1e-3 <= abs(lr) < 1e4:
-        return f"{lr:.3g}"
-    m, e = f"{lr:.1e}".split("e")
-    return f"{m.removesuffix('.0')}e{int(e):d}"
+    """A rate for a chart label: 0.1, 0.003, 1e-5, 1.5e-4."""
+    return fmt_lr(lr, digits=3)
 
 
 # ----------------------------------------------------------------------------- words

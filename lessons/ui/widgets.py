@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lessons.ui import pages, state
-from lessons.ui.style import for_dark, plot_config
+from lessons.ui.style import fmt_lr, for_dark, plot_config  # noqa: F401 (fmt_lr: for pages)
 
 VERDICT_ICONS = {
     "converged": "✅",
@@ -136,16 +136,3 @@ def next_lesson(path: str) -> None:
     nxt = pages.next_page(path)
     if nxt is not None:
         st.page_link(nxt.path, label=f"Next: {nxt.title} →", icon=nxt.icon)
-
-
-def fmt_lr(lr: float) -> str:
-    """A learning rate for people: 0.1, 0.003, 1e-5, 1.5e-4, 3e+4 (two significant digits in
-    scientific notation, so neighbouring values on a log grid never share a label)."""
-    if lr == 0:
-        return "0"
-    if 1e-3 <= abs(lr) < 1e4:
-        return f"{lr:.4g}"
-    mantissa, exponent = f"{lr:.1e}".split("e")
-    mantissa = mantissa.removesuffix(".0")
-    exp = int(exponent)
-    return f"{mantissa}e{exp:+d}" if exp > 0 else f"{mantissa}e{exp:d}"
