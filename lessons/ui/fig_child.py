@@ -258,8 +258,6 @@ def belief_figure(
     span = hi - lo
     tick = 0.2 if span <= 1.5 else 0.5 if span <= 4 else 1.0
     ticks = np.round(np.arange(np.ceil(lo / tick), np.floor(hi / tick) + 1) * tick, 6).tolist()
-    top = hi + 0.08 * (hi - lo)  # the row of animals, above everything else
-    hi = top + 0.06 * (hi - lo)
     fig = go.Figure()
     fig.add_hrect(y0=0, y1=1, fillcolor=GREY, opacity=0.07, line_width=0, layer="below")
     fig.add_hline(y=0.5, line={"color": GREY, "width": 1, "dash": "dot"})
@@ -288,7 +286,8 @@ def belief_figure(
                 hovertemplate=f"{label}<br>after animal %{{x}}: b = %{{y:.2f}}<extra></extra>",
             )
         )
-    # the animals, as a row of marks along the top: filled = black, open = white; ▲ = cat
+    # the animals, as a row of marks in a strip of their own along the top (filled = black,
+    # open = white; ▲ = cat), so a diverging line, clipped at the plot's edge, never crosses them
     size = 10 if n <= 15 else 7 if n <= 30 else 5
     for letters, name, symbol, fill in (
         ("B", "black dog", "circle", "#1f1f1f"),
@@ -302,7 +301,8 @@ def belief_figure(
         fig.add_trace(
             go.Scatter(
                 x=idx,
-                y=[top] * len(idx),
+                y=[0.0] * len(idx),
+                yaxis="y2",
                 mode="markers",
                 marker={"symbol": symbol, "size": size, "color": fill, "line": {"width": 1.5}},
                 name=name,
@@ -322,6 +322,13 @@ def belief_figure(
             "range": [lo, hi],
             "zeroline": False,
             "tickvals": ticks,
+            "domain": [0.0, 0.88],
+        },
+        yaxis2={
+            "domain": [0.91, 1.0],
+            "range": [-1.0, 1.0],
+            "visible": False,
+            "fixedrange": True,
         },
     )
     style(fig, height=420, big=big)

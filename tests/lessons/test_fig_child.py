@@ -71,7 +71,12 @@ def test_belief_figure_traces_and_range():
     assert fig.data[1].line.color == color(1)  # styles pick the look
     assert {"black dog", "white dog"} <= set(names)
     lo, hi = fig.layout.yaxis.range
-    assert lo == -3.0 and hi > 4.0  # diverging run: range capped, animals drawn above it
+    assert (lo, hi) == (-3.0, 4.0)  # diverging run: range capped
+    # the animals sit in their own strip above the plot, where no clipped line can cross them
+    animals = [t for t in fig.data if t.name in {"black dog", "white dog"}]
+    assert all(t.yaxis == "y2" for t in animals)
+    assert all(t.yaxis in (None, "y") for t in fig.data if t not in animals)
+    assert fig.layout.yaxis2.domain[0] > fig.layout.yaxis.domain[1]
 
 
 def test_feature_figures():
