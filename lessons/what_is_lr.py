@@ -66,7 +66,10 @@ def main() -> None:
         lr = state.select_slider("Learning rate lr", LR_OPTIONS, 0.3, key="w_lr")
     with c2:
         a = state.select_slider(
-            "Curvature a of F(w) = a/2 · w²", CURVATURES, 1.0, key="w_a",
+            "Curvature a of F(w) = a/2 · w²",
+            CURVATURES,
+            1.0,
+            key="w_a",
             help="How sharply the bowl bends: F''(w) = a.",
         )
     with c3:
@@ -90,7 +93,12 @@ def main() -> None:
             run["xs"], run["fx"], path[: k + 1], loss[: k + 1], float(grad[shown]), big=big
         )
         data = pd.DataFrame(
-            {"step": np.arange(k + 1), "w": path[: k + 1], "F(w)": loss[: k + 1], "dF/dw": grad[: k + 1]}
+            {
+                "step": np.arange(k + 1),
+                "w": path[: k + 1],
+                "F(w)": loss[: k + 1],
+                "dF/dw": grad[: k + 1],
+            }
         )
         widgets.chart(
             fig,
@@ -107,9 +115,7 @@ def main() -> None:
         w, g = path[shown], grad[shown]
         nxt = w - lr * g
         if np.isfinite(nxt) and abs(nxt) < 1e6:
-            st.latex(
-                rf"w_{{{shown + 1}}} = {w:.3f} - {lr:g}\times({g:.3f}) = {nxt:.3f}"
-            )
+            st.latex(rf"w_{{{shown + 1}}} = {w:.3f} - {lr:g}\times({g:.3f}) = {nxt:.3f}")
             st.markdown(
                 f"The slope at w = {w:.3f} is **{g:.3f}**, so the step is lr × slope = "
                 f"**{lr * g:.3f}**."

@@ -268,7 +268,7 @@ def belief_figure(
             mode="lines",
             line={"color": GREY, "width": 6, "shape": "hv"},
             opacity=0.45,
-            name="share of black dogs seen (the long-run truth)",
+            name="share of black dogs seen<br>(the long-run truth)",
             hovertemplate="after animal %{x}: %{y:.0%} of the dogs were black<extra></extra>",
         )
     )
@@ -318,7 +318,7 @@ def belief_figure(
             "dtick": 1 if n <= 20 else None,
         },
         yaxis={
-            "title": {"text": "belief b (1 = dogs are black, 0 = white)"},
+            "title": {"text": "belief b (1 = black, 0 = white)"},
             "range": [lo, hi],
             "zeroline": False,
             "tickvals": ticks,

@@ -447,7 +447,7 @@ def contraction_figure(
             )
     fig.update_layout(
         xaxis={"title": {"text": "learning rate"}, "range": [0, hi]},
-        yaxis={"title": {"text": "distance shrinks ×… per step"}, "range": [0, 1.6]},
+        yaxis={"title": {"text": "shrink factor per step"}, "range": [0, 1.6]},
     )
     style(fig, height=380, big=big)
     fig.update_layout(legend={"y": -0.25, "yanchor": "top"})

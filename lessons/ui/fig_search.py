@@ -317,7 +317,7 @@ def cost_figure(
     parts: Sequence[tuple[str, Sequence[float]]],
     *,
     reference: float,
-    x_title: str = "training examples processed",
+    x_title: str = "examples processed",
     big: bool = False,
 ) -> go.Figure:
     """Horizontal stacked bars: the cost of each strategy, split into its parts.

@@ -72,6 +72,36 @@ def full_page_screenshot(page, size: tuple[int, int], shot: Path, max_height: in
     page.set_viewport_size({"width": size[0], "height": size[1]})
 
 
+#: every text plotly draws around a chart: axis titles, tick labels, legend entries, annotations
+_CHART_TEXT = (
+    ".g-xtitle text, .g-ytitle text, .gtitle, .legendtext, .xtick text, .ytick text,"
+    " .annotation-text"
+)
+_CUT_OFF_JS = """
+(selector) => {
+  const out = [];
+  document.querySelectorAll('.js-plotly-plot').forEach((plot, i) => {
+    const box = plot.getBoundingClientRect();
+    plot.querySelectorAll(selector).forEach(t => {
+      const r = t.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) return;
+      const over = Math.max(box.left - r.left, r.right - box.right, box.top - r.top,
+                            r.bottom - box.bottom);
+      if (over > 1) out.push(`chart ${i}: "${t.textContent.slice(0, 60)}" sticks out ${Math.round(over)}px`);
+    });
+  });
+  return out;
+}
+"""
+
+
+def cut_off_chart_text(page) -> list[str]:
+    """Chart text (titles, ticks, legend, annotations) that sticks out of its chart's box,
+    where the browser cuts it off: a title longer than the plot is tall, a legend wider than
+    a phone."""
+    return page.evaluate(_CUT_OFF_JS, _CHART_TEXT)
+
+
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("info", pages.available(), ids=lambda p: p.url_path)
 def test_page_renders_without_exception(browser, base_url, info, width):
@@ -88,5 +118,31 @@ def test_page_renders_without_exception(browser, base_url, info, width):
             " - document.querySelector('[data-testid=stMain]').clientWidth"
         )
         assert overflow <= 2, f"content overflows the viewport by {overflow}px"
+        assert cut_off_chart_text(page) == []
+    finally:
+        ctx.close()
+
+
+#: a 1280 x 720 projector, and a student's phone opening a link the teacher shared in class
+LECTURE_SIZES = {"projector-720p": (1280, 720), "phone": WIDTHS["phone"]}
+
+
+@pytest.mark.parametrize("where", list(LECTURE_SIZES))
+@pytest.mark.parametrize("info", pages.available(), ids=lambda p: p.url_path)
+def test_lecture_mode_fits(browser, base_url, info, where):
+    """Lecture mode (bigger fonts; a link's ``lecture=true``): no exception, the page asked
+    for, and no chart text cut off by the larger fonts, on a projector and on a phone."""
+    ctx, page, _ = open_and_check(
+        browser,
+        f"{base_url}/{info.route}?lecture=true",
+        LECTURE_SIZES[where],
+        SHOTS / f"lecture-{where}" / f"{info.url_path}.png",
+    )
+    try:
+        assert page.get_by_role("heading", name=info.title).count() >= 1
+        # the sidebar's switch is on (on a phone the sidebar is closed: hidden, still there)
+        toggle = page.get_by_role("switch", name="Lecture mode", exact=True, include_hidden=True)
+        assert toggle.is_checked()
+        assert cut_off_chart_text(page) == []
     finally:
         ctx.close()

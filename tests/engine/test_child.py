@@ -235,7 +235,9 @@ def test_feature_child_one_step_by_hand():
 def test_feature_child_batched_equals_sequential_and_rules_hold(seq, lrs):
     run = learn_features(seq, lrs)
     for k, lr in enumerate(lrs):
-        assert_allclose(run.weights[k], learn_features(seq, [lr]).weights[0], rtol=1e-10, atol=1e-13)
+        assert_allclose(
+            run.weights[k], learn_features(seq, [lr]).weights[0], rtol=1e-10, atol=1e-13
+        )
     assert np.all(run.curvature <= 1.0 + 1e-12)
     for k, o in enumerate(feature_outcomes(run)):
         pw, pb = run.p_white_dog[k, -1], run.p_black_dog[k, -1]
