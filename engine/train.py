@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -156,6 +156,46 @@ class History:
     def labels(self) -> tuple[str, ...]:
         """Row labels, e.g. ``("lr = 0.1", "lr = 1")``."""
         return tuple(f"lr = {lr:.3g}" for lr in self.lrs)
+
+    #: the fields with one entry (or row) per run
+    _PER_RUN = (
+        "lrs",
+        "train_loss",
+        "lr",
+        "val_loss",
+        "val_acc",
+        "final_val_loss",
+        "final_val_acc",
+        "diverged",
+        "diverged_at",
+        "diverged_reason",
+        "stopped_at",
+        "theta",
+        "steps",
+        "examples",
+    )
+
+    def select(self, rows: Sequence[int]) -> History:
+        """The runs ``rows`` only, in that order, as a new History (e.g. to draw some of them).
+
+        Examples
+        --------
+        >>> from engine.data import load_dataset
+        >>> h = train(ModelSpec("softmax", 64, 10), load_dataset("digits"), [0.1, 1.0, 10.0],
+        ...           epochs=None, max_iters=5)
+        >>> h.select([2, 0]).lrs
+        array([10. ,  0.1])
+        """
+        idx = np.asarray(rows, dtype=np.intp).reshape(-1)
+        if np.any((idx < 0) | (idx >= self.K)):
+            raise IndexError(f"rows must lie in 0 ... {self.K - 1}")
+        picked = {}
+        for name in self._PER_RUN:
+            value = getattr(self, name)
+            picked[name] = (
+                tuple(value[i] for i in idx) if isinstance(value, tuple) else value[idx].copy()
+            )
+        return replace(self, **picked)
 
     def to_frame(self):  # -> pandas.DataFrame
         """Per-iteration records as a tidy ``pandas.DataFrame`` (one row per run and iteration).

@@ -221,8 +221,10 @@ def _more_controls() -> tuple[int, int, int, str, bool]:
     return int(epochs), int(batch), int(seed), str(curve), bool(val)
 
 
-def _loss_figure(h: History, labels: list[str], curve: str, val: bool, big: bool):
-    """The loss-vs-epoch figure and the words for its caption."""
+def _loss_figure(
+    h: History, labels: list[str], curve: str, val: bool, big: bool, styles: tuple[int, ...]
+):
+    """The loss-vs-epoch figure and the words for its caption (``styles``: each run's look)."""
     d_at = h.diverged_at
     blow = np.array([h.train_loss[k, d] if 0 <= d < h.T else np.nan for k, d in enumerate(d_at)])
     notes = [f"diverged at iteration {d}" for d in d_at]
@@ -257,13 +259,16 @@ def _loss_figure(h: History, labels: list[str], curve: str, val: bool, big: bool
         y_title="loss",
         x_title="epoch",
         max_points=600,
+        styles=styles,
         big=big,
         **kw,
     )
     return fig, what
 
 
-def _with_regime(df):
+def _with_regime(df, shown: tuple[int, ...]):
+    """Name each row's regime; ``run`` numbers the four slots even when some are withheld."""
+    df["run"] = np.asarray(shown)[df["run"].to_numpy()]
     df.insert(1, "regime", np.asarray([s[0] for s in SLOTS], dtype=object)[df["run"].to_numpy()])
     return df
 
@@ -304,29 +309,39 @@ def pictures(
     curve: str,
     val: bool,
     big: bool,
+    shown: tuple[int, ...] = (0, 1, 2, 3),
 ) -> dict:
     """Figures and CSV tables of one view, built once (read-only afterwards: Streamlit copies a
-    figure before sending it), so a rerun with the same settings costs nothing."""
+    figure before sending it), so a rerun with the same settings costs nothing.
+
+    ``shown``: the runs to draw (the one a learner is asked to predict is withheld until he
+    answers); each keeps its colour and dash. Decision regions only come with all four."""
     res = run_four(model, data_name, rates, epochs, batch, seed)
-    h: History = res["h"]
-    labels = _labels(rates)
-    loss, what = _loss_figure(h, labels, curve, val, big)
+    full: History = res["h"]
+    h = full.select(shown)
+    labels = [_labels(rates)[k] for k in shown]
+    loss, what = _loss_figure(h, labels, curve, val, big, shown)
     names = [lab + (" (diverged)" if h.diverged[k] else "") for k, lab in enumerate(labels)]
     acc = metric_curve_figure(
-        h.eval_epochs, h.val_acc, names, chance=1.0 / res["n_classes"], big=big
+        h.eval_epochs, h.val_acc, names, chance=1.0 / res["n_classes"], styles=shown, big=big
     )
+    every = len(shown) == full.K
     return {
         "loss": loss,
         "loss_what": what,
-        "loss_csv": _with_regime(h.to_frame()),
+        "loss_csv": _with_regime(h.to_frame(), shown),
         "acc": acc,
-        "acc_csv": _with_regime(h.val_frame()),
-        "regions": None if res["regions"] is None else _regions_figure(res, labels, big),
+        "acc_csv": _with_regime(h.val_frame(), shown),
+        "regions": None
+        if res["regions"] is None or not every
+        else _regions_figure(res, _labels(rates), big),
     }
 
 
-def _charts(pics: dict, n_classes: int, val: bool) -> None:
+def _charts(pics: dict, n_classes: int, val: bool, withheld: str | None = None) -> None:
     st.markdown("**Loss while training**")
+    if withheld:
+        st.caption(f"One run is not drawn yet ({withheld}): answer the question above to add it.")
     markers = " Markers: the validation loss after every epoch." if val else ""
     widgets.chart(
         pics["loss"],
@@ -365,14 +380,18 @@ def _charts(pics: dict, n_classes: int, val: bool) -> None:
         )
 
 
+#: the run the predict-first question is about (the high rate), withheld until answered
+QUIZ_RUN = 1
+
+
 def _quiz(res: dict, rates: tuple[float, ...], epochs: int) -> bool:
-    kind, text = res["verdicts"][1]
+    kind, text = res["verdicts"][QUIZ_RUN]
     answer = QUIZ_KINDS.index(kind) if kind in QUIZ_KINDS else 1
     return widgets.predict(
         QUIZ_KEY,
         f"The **high** rate is lr = {fmt_rate(rates[1])} (the good one is "
-        f"{fmt_rate(rates[2])}). Before you see the curves: what will its training loss do "
-        f"over {epochs} epochs?",
+        f"{fmt_rate(rates[2])}). The other three runs are drawn below; before you see this one: "
+        f"what will its training loss do over {epochs} epochs?",
         list(QUIZ_OPTIONS),
         answer,
         f"At lr = {fmt_rate(rates[1])} the run {PHRASE.get(kind, kind)}: {text}. "
@@ -416,26 +435,31 @@ def lesson() -> None:
         show = answered
         if not answered:
             show = state.toggle(
-                "Skip the question: show the curves",
+                "Skip the question: show all four runs",
                 False,
                 key=SHOW_KEY,
-                help="For a lecture link: add fr_show=true to open the page with the curves.",
+                help="For a lecture link: add fr_show=true to open the page with all four "
+                "curves drawn.",
             )
-        if not show:
-            st.info(
-                f"Training is done ({h.K} runs, {h.T} iterations each, "
-                f"{MODEL_NAMES[model]} on {DATA_NAMES[data]}). Answer the "
-                "question, or switch on *Skip the question*, to see the curves."
-            )
-            return
+        # the run the question is about stays hidden until the learner has answered
+        shown = tuple(range(h.K)) if show else tuple(k for k in range(h.K) if k != QUIZ_RUN)
         st.subheader("What happened")
-        widgets.verdicts(
-            [(lab, kind, text) for lab, (kind, text) in zip(labels, res["verdicts"], strict=True)]
-        )
+        rows = [
+            (lab, kind, text) for lab, (kind, text) in zip(labels, res["verdicts"], strict=True)
+        ]
+        if not show:
+            rows[QUIZ_RUN] = (
+                labels[QUIZ_RUN],
+                "not shown yet",
+                f"trained too ({h.T} iterations, like the others); answer the question above, "
+                "or switch on *Skip the question*, to see what it did.",
+            )
+        widgets.verdicts(rows)
         _charts(
-            pictures(model, data, rates, epochs, batch, seed, curve, val, big),
+            pictures(model, data, rates, epochs, batch, seed, curve, val, big, shown),
             res["n_classes"],
             val,
+            withheld=None if show else labels[QUIZ_RUN],
         )
 
 

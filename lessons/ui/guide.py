@@ -94,14 +94,14 @@ PLAN: tuple[Step, ...] = (
         "lessons/four_regimes.py",
         5,
         "A real classifier (softmax regression on 8x8 handwritten digits) trained four times, "
-        "at 10000, 30, 1 and 0.003. Let the hall vote before you click an answer.",
+        "at 10000, 30, 1 and 0.003. Three curves are drawn; the high rate's is held back. Let "
+        "the hall vote, then click their answer to add it.",
         "The high rate is 30, thirty times the good one. Will its loss blow up, stall high, drop "
         "fast, or creep down?",
-        "lr = 10000 shoots up and diverges at iteration 2; lr = 30 bounces and plateaus high; "
-        "lr = 1 drops fast and low; lr = 0.003 creeps. Then the accuracy chart: high and good "
-        "differ by only a few points; the loss tells them apart.",
-        {"fr_show": "true"},
-        expect="plateaued high",
+        "lr = 10000 shoots up and diverges at iteration 2; lr = 1 drops fast and low; lr = 0.003 "
+        "creeps. Once answered, lr = 30 bounces and plateaus high. Then the accuracy chart: high "
+        "and good differ by only a few points; the loss tells them apart.",
+        expect="not shown yet",
     ),
     Step(
         "lessons/coarse_to_fine.py",

@@ -14,6 +14,7 @@ from lessons.ui import pages, state
 from lessons.ui.style import fmt_lr, for_dark, plot_config  # noqa: F401 (fmt_lr: for pages)
 
 VERDICT_ICONS = {
+    "not shown yet": "🤔",
     "converged": "✅",
     "converged fast": "✅",
     "good": "✅",

@@ -19,7 +19,7 @@ OUT = ROOT / "assets" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 1000}
 SCALE = 0.75  # device pixels per CSS pixel: small files, still legible as a thumbnail
 QUALITY = 65
-#: pages whose defaults hold the charts back until the learner predicts: show them
+#: pages whose defaults withhold a run until the learner predicts: show all of them
 QUERY = {"four-regimes": "&fr_show=true"}
 
 

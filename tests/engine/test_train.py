@@ -146,6 +146,25 @@ def test_a_diverging_rate_leaves_the_others_bit_identical(digits, opt):
     assert kind == "diverged" and text.startswith(f"diverged at iteration {t} (")
 
 
+def test_select_keeps_the_chosen_runs_as_if_trained_alone(digits):
+    lrs = [0.01, 1e5, 0.1]
+    h = train(DIGITS, digits, lrs, epochs=2, batch_size=32)
+    sub = h.select([2, 1])
+    ref = train(DIGITS, digits, [lrs[2], lrs[1]], epochs=2, batch_size=32)
+    assert sub.K == 2 and sub.T == h.T and sub.lrs.tolist() == [0.1, 1e5]
+    for name in ("train_loss", "lr", "val_loss", "val_acc", "final_val_loss", "theta"):
+        assert_allclose(getattr(sub, name), getattr(ref, name), rtol=1e-12, atol=1e-15)
+    for name in ("diverged", "diverged_at", "stopped_at", "steps", "examples"):
+        assert_array_equal(getattr(sub, name), getattr(ref, name))
+    assert sub.diverged_reason == ref.diverged_reason and sub.diverged_reason[0] == ""
+    assert_array_equal(sub.eval_iters, h.eval_iters)  # shared by all runs: unchanged
+    assert classify_run(sub, 1) == classify_run(h, 1)
+    sub.train_loss[0, 0] = -1.0  # a copy: the original is untouched
+    assert h.train_loss[2, 0] != -1.0
+    with pytest.raises(IndexError):
+        h.select([3])
+
+
 def test_overflowing_weights_are_caught(reg):
     # loss ~1e300 is still finite, but one step of 1e160 x gradient ~1e150 overflows
     th = np.full(LIN.n_params, 1e150)

@@ -58,6 +58,21 @@ def n_charts(at):
     return len(at.get("plotly_chart"))
 
 
+def names(rates) -> list[str]:
+    """The runs' legend names, as the page labels them."""
+    return [f"{name}, lr = {fmt_rate(lr)}" for (name, _), lr in zip(SLOTS, rates, strict=True)]
+
+
+def run_names(at) -> list[list[str]]:
+    """Per chart, the runs drawn (legend entries that name a regime)."""
+    out = []
+    for el in at.get("plotly_chart"):
+        traces = json.loads(el.proto.spec)["data"]
+        drawn = [t.get("name", "") for t in traces if t.get("showlegend", True)]
+        out.append([n.removesuffix(" (diverged)") for n in drawn if ", lr = " in n])
+    return out
+
+
 @pytest.mark.parametrize(("model", "data"), list(PRESETS))
 def test_presets_show_the_regimes(model, data):
     """The suggested rates tell the four stories at the default epochs, batch and seed."""
@@ -78,10 +93,17 @@ def test_defaults_ask_before_they_show():
     assert at.segmented_control(key="fr_model").value == "softmax"
     assert at.segmented_control(key="fr_data").value == "digits"
     assert at.toggle(key="fr_show").value is False
-    assert n_charts(at) == 0  # predict first
-    h, _ = engine_run()
-    assert f"{h.T} iterations each" in at.info[0].value
-    assert "The **high** rate is lr = 30" in texts(at)
+    # predict first: three runs are drawn, the high one (the question's) is withheld
+    assert n_charts(at) == 2
+    high = names(DEFAULT_RATES)[1]
+    assert run_names(at) == [[n for n in names(DEFAULT_RATES) if n != high]] * 2
+    h, verdicts = engine_run()
+    body = texts(at)
+    assert f"**{high}** — *not shown yet*: trained too ({h.T} iterations" in body
+    assert verdicts[1][1] not in body  # its verdict waits for the answer
+    for line in [v for k, v in enumerate(verdict_lines(DEFAULT_RATES)) if k != 1]:
+        assert line in body
+    assert "The **high** rate is lr = 30" in body
     # the learner answers (correctly: at lr = 30 softmax plateaus high): the curves appear
     radio = at.radio(key="fr_quiz")
     assert list(radio.options) == list(QUIZ_OPTIONS)
@@ -90,6 +112,7 @@ def test_defaults_ask_before_they_show():
     _, verdicts = engine_run()
     assert at.success and verdicts[1][1] in at.success[0].value
     assert n_charts(at) == 2
+    assert run_names(at) == [names(DEFAULT_RATES)] * 2  # now all four
     assert_verdicts(at, DEFAULT_RATES)
     # a wrong answer is corrected with the engine's verdict
     radio.set_value(QUIZ_OPTIONS[3]).run()
@@ -211,7 +234,7 @@ def test_malformed_url_falls_back_to_defaults():
     assert at.select_slider(key="fr_batch").value == 64
     assert at.number_input(key="fr_seed").value == 0
     assert at.toggle(key="fr_show").value is False
-    assert n_charts(at) == 0
+    assert len(run_names(at)[0]) == 3  # the high run withheld
 
 
 def test_lecture_mode():
