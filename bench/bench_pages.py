@@ -35,7 +35,12 @@ EXPENSIVE: dict[str, dict[str, str | list[str]]] = {
         "d1_lr3": "5",
         "d1_lr4": "100",
     },
-    "descent-2d": {"d2_surface": "Beale's function", "d2_n": "4", "d2_steps": "2000"},
+    "descent-2d": {
+        "d2_surface": "Beale's function",
+        "d2_n": "4",
+        "d2_steps": "2000",
+        "d2_view": "3-D view",
+    },
     "four-regimes": {
         "fr_show": "true",
         "fr_model": "MLP",

@@ -186,6 +186,17 @@ def text_input(label: str, value: str, *, key: str, max_chars: int = 200, **kw: 
     return _record(key, value, v)
 
 
+def tabs(labels: Sequence[str], *, key: str, label: str = "View") -> list:
+    """Bound, lazy ``st.tabs``: the open tab is in the URL (a link opens that view), and only
+    the open tab's content needs computing and sending: draw into ``tab`` only if ``tab.open``.
+    """
+    labels = list(labels)
+    _check_option(key, label, labels, str)
+    out = st.tabs(labels, key=key, default=labels[0], bind="query-params")
+    _record(key, labels[0], st.session_state.get(key, labels[0]))
+    return list(out)
+
+
 def _encode(value: Any, fmt: Callable[[Any], str] | None = None) -> list[str]:
     """A widget value as URL text: option widgets by their label (``fmt``), as Streamlit does."""
     fmt = fmt or str

@@ -146,3 +146,28 @@ def test_lecture_mode_fits(browser, base_url, info, where):
         assert cut_off_chart_text(page) == []
     finally:
         ctx.close()
+
+
+def test_a_chart_tab_draws_when_opened_and_goes_into_the_link(browser, base_url):
+    """Descent in 2-D draws only its open tab (lazy ``state.tabs``): clicking "3-D view" must
+    rerun, draw the surface, and put the tab in the address bar (so a copied link has it).
+
+    That a link opens the tab is checked by AppTest (test_descent_2d). Once a 3-D scene is up,
+    headless Chromium's software WebGL keeps the page busy for ~30 s, so everything is checked
+    in the one wait that sees the surface appear, and the page is closed right after."""
+    surface_and_no_exception = (
+        "() => document.querySelectorAll('.js-plotly-plot .gl-container canvas').length > 0"
+        " && document.querySelectorAll('[data-testid=stException]').length === 0"
+    )
+    ctx, page, errors = open_and_check(
+        browser, f"{base_url}/descent-2d", WIDTHS["laptop"], SHOTS / "tabs" / "contours.png"
+    )
+    try:
+        # the 3-D surface is not drawn until asked for
+        assert page.evaluate("() => document.querySelectorAll('.gl-container canvas').length") == 0
+        page.get_by_role("tab", name="3-D view").click()
+        page.wait_for_function(surface_and_no_exception, timeout=30_000)
+        assert "d2_view=3-D+view" in page.url
+        assert not errors
+    finally:
+        ctx.close()

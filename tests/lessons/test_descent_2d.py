@@ -1,6 +1,8 @@
 """The Descent in 2-D page through the real entry point (AppTest): every widget, the typed
 function, the URL, lecture mode and the predict question, against independent engine calls."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -48,6 +50,23 @@ def assert_verdicts_match(at, surface, mode="rates", mu=0.9):
     return res
 
 
+def chart_keys(at) -> list[str]:
+    return [el.key for el in at.get("plotly_chart")]
+
+
+def test_the_open_tab_is_in_the_link_and_only_it_is_drawn():
+    at = open_page(PAGE, {"d2_view": "3-D view"})
+    assert at.session_state["d2_view"] == "3-D view"
+    assert chart_keys(at) == ["d2_3d", "d2_contraction"]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(t["type"] == "surface" for t in spec["data"])
+    at = open_page(PAGE, {"d2_view": "Loss vs step"})
+    assert chart_keys(at) == ["d2_loss", "d2_contraction"]
+    at = open_page(PAGE, {"d2_view": "4-D view"})  # not a tab: the first one, and a notice
+    assert chart_keys(at) == ["d2_contour", "d2_contraction"]
+    assert any("4-D view" in t.value for t in at.toast)
+
+
 @pytest.fixture(scope="module")
 def page():
     return open_page(PAGE)
@@ -65,7 +84,8 @@ def test_defaults_show_slow_zigzag_and_divergence(page):
     assert f"2/λmax = {th.diverge:.4g}" in body and f"= {th.best:.4g}**" in body
     assert f"**(κ − 1)/(κ + 1) = {th.contraction_at_best:.4g}**" in body
     assert "lr = 0.09524 (best)" in body and "lr = 0.105 (above 2/λmax)" in body
-    assert len(at.get("plotly_chart")) == 4  # contour, 3-D, loss, contraction
+    # lazy tabs: the open one (contours) and the contraction chart below them
+    assert chart_keys(at) == ["d2_contour", "d2_contraction"]
     # the theory table: predicted = max|1 - lr·λ|, measured from the runs, and they agree
     table = at.dataframe[0].value
     pred = contraction_factor([1.0, 20.0], DEFAULT_RATES)
@@ -157,7 +177,7 @@ def test_optimiser_mode_with_momentum_extremes():
     res = assert_verdicts_match(at, s, mode="optimisers")
     assert len(res.verdicts) == 4
     assert "SGD, lr = 0.09524" in texts(at) or "SGD, lr = 0.0952" in texts(at)
-    assert len(at.get("plotly_chart")) == 3  # no GD-only contraction chart
+    assert chart_keys(at) == ["d2_contour"]  # no GD-only contraction chart
     for mu in (0.0, 0.99):
         at.select_slider(key="d2_mom").set_value(mu).run()
         assert_verdicts_match(at, s, mode="optimisers", mu=mu)
