@@ -96,11 +96,14 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_selector(
         "[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout_ms
     )
-    # the script may start a moment after connecting: wait for running, then for not running
-    with contextlib.suppress(Exception):
-        page.wait_for_selector(
-            "[data-testid='stApp'][data-test-script-state='running']", timeout=1500
-        )
+    # Before its first run the app already reads "notRunning": wait until the script has
+    # started (running) or has drawn the page's title, then until it is done.
+    page.wait_for_function(
+        "() => { const a = document.querySelector('[data-testid=stApp]');"
+        " return a.getAttribute('data-test-script-state') === 'running'"
+        " || document.querySelector('[data-testid=stMain] h1') !== null; }",
+        timeout=timeout_ms,
+    )
     page.wait_for_selector(
         "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms
     )
@@ -108,4 +111,10 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
         "() => document.querySelectorAll('[data-testid=stSkeleton]').length === 0",
         timeout=timeout_ms,
     )
-    page.wait_for_timeout(1200)  # let plotly finish drawing
+    # every plotly chart has drawn its SVG; then a moment for the last layout pass
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]'))"
+        ".every(c => c.querySelector('.main-svg') !== null)",
+        timeout=timeout_ms,
+    )
+    page.wait_for_timeout(400)
