@@ -153,6 +153,8 @@ def facet_figure(
                         col=col,
                     )
     for col, name in ((1, titles[0]), (2, titles[1])):
+        if big:  # projector fonts: a name on one line is wider than its panel on a phone
+            name = name.replace(", ", ",<br>")
         fig.update_xaxes(title_text=f"<b>{name}</b><br>{x_title}", row=1, col=col)
     fig.update_yaxes(title_text=y_title, row=1, col=1)
     if log_y:

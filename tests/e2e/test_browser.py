@@ -72,23 +72,32 @@ def full_page_screenshot(page, size: tuple[int, int], shot: Path, max_height: in
     page.set_viewport_size({"width": size[0], "height": size[1]})
 
 
-#: every text plotly draws around a chart: axis titles, tick labels, legend entries, annotations
-_CHART_TEXT = (
-    ".g-xtitle text, .g-ytitle text, .gtitle, .legendtext, .xtick text, .ytick text,"
-    " .annotation-text"
-)
+#: every text plotly draws around a chart: titles of the chart and of every (sub)plot's axes
+#: and the legend (all in the info layer), tick labels, annotations
+_CHART_TEXT = ".infolayer text, .xtick text, .ytick text, .annotation-text"
+#: the titles, which must not overlap each other either (e.g. two subplots' x titles)
+_TITLES = ".infolayer g[class$='title'] text"
 _CUT_OFF_JS = """
-(selector) => {
+([selector, titles]) => {
   const out = [];
+  const seen = (r) => r.width > 0 || r.height > 0;
   document.querySelectorAll('.js-plotly-plot').forEach((plot, i) => {
     const box = plot.getBoundingClientRect();
     plot.querySelectorAll(selector).forEach(t => {
       const r = t.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) return;
+      if (!seen(r) || !t.textContent.trim()) return;
       const over = Math.max(box.left - r.left, r.right - box.right, box.top - r.top,
                             r.bottom - box.bottom);
       if (over > 1) out.push(`chart ${i}: "${t.textContent.slice(0, 60)}" sticks out ${Math.round(over)}px`);
     });
+    const ts = Array.from(plot.querySelectorAll(titles)).filter(t => t.textContent.trim());
+    ts.forEach((a, j) => ts.slice(j + 1).forEach(b => {
+      const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+      const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+      const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+      if (seen(p) && seen(q) && w > 2 && h > 2)
+        out.push(`chart ${i}: "${a.textContent.slice(0, 40)}" overlaps "${b.textContent.slice(0, 40)}"`);
+    }));
   });
   return out;
 }
@@ -97,9 +106,9 @@ _CUT_OFF_JS = """
 
 def cut_off_chart_text(page) -> list[str]:
     """Chart text (titles, ticks, legend, annotations) that sticks out of its chart's box,
-    where the browser cuts it off: a title longer than the plot is tall, a legend wider than
-    a phone."""
-    return page.evaluate(_CUT_OFF_JS, _CHART_TEXT)
+    where the browser cuts it off (a title longer than the plot is tall, a legend wider than
+    a phone), and titles that overlap each other (two subplots' axis titles side by side)."""
+    return page.evaluate(_CUT_OFF_JS, [_CHART_TEXT, _TITLES])
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
