@@ -484,47 +484,27 @@ VIEWS = ("Top view (contours)", "3-D view", "Loss vs step")
 def _charts(figs: dict) -> None:
     # lazy: only the open tab's chart is computed into the page and sent to the browser (the
     # 3-D surface is the heaviest figure here); the open tab is part of the link
-    contour, surface, loss = state.tabs(VIEWS, key="d2_view")
-    if contour.open:
-        with contour:
-            widgets.chart(
-                figs["contour"],
-                key="d2_contour",
-                caption=(
-                    "Seen from above: contour lines of the loss, spaced evenly in log(loss) so "
-                    "the valley floor shows; each line with markers is one run from the open "
-                    "circle, stars are minima. A run that leaves the frame was diverging."
-                ),
-                data=figs["data"],
-                filename="descent-2d-paths",
-            )
-    if surface.open:
-        with surface:
-            widgets.chart(
-                figs["3d"],
-                key="d2_3d",
-                caption=(
-                    "The same runs on the loss surface itself (drag to turn it). The highest "
-                    "tenth of the landscape is cut off so the valleys stay visible."
-                ),
-                data=figs["data"],
-                filename="descent-2d-paths",
-            )
-    if loss.open:
-        with loss:
-            widgets.chart(
-                figs["loss"],
-                key="d2_loss",
-                caption=(
-                    "Loss above the minimum at every step, on a log scale: a straight line "
-                    "downwards is a constant shrink factor per step; ✕ marks a run that blew up."
-                    if figs["gap"]
-                    else "The loss at every step (this surface has no known minimum to measure "
-                    "from)."
-                ),
-                data=figs["data"],
-                filename="descent-2d-paths",
-            )
+    captions = {
+        "contour": "Seen from above: contour lines of the loss, spaced evenly in log(loss) so the "
+        "valley floor shows; each line with markers is one run from the open circle, stars are "
+        "minima. A run that leaves the frame was diverging.",
+        "3d": "The same runs on the loss surface itself (drag to turn it). The highest tenth of "
+        "the landscape is cut off so the valleys stay visible.",
+        "loss": "Loss above the minimum at every step, on a log scale: a straight line downwards "
+        "is a constant shrink factor per step; ✕ marks a run that blew up."
+        if figs["gap"]
+        else "The loss at every step (this surface has no known minimum to measure from).",
+    }
+    for tab, name in zip(state.tabs(VIEWS, key="d2_view"), captions, strict=True):
+        if tab.open:
+            with tab:
+                widgets.chart(
+                    figs[name],
+                    key=f"d2_{name}",
+                    caption=captions[name],
+                    data=figs["data"],
+                    filename="descent-2d-paths",
+                )
 
 
 def _theory(info: dict, run: dict, labels: list[str], configs, mu: float, figure) -> None:
