@@ -295,10 +295,6 @@ def _beta_control(rule: str, family: str) -> float:
     )
 
 
-def _set_beta(value: float) -> None:
-    st.session_state[BETA_KEY] = value
-
-
 def _paper_note(rule: str, family: str, beta: float) -> None:
     if rule == "multiplicative":
         st.caption(
@@ -308,24 +304,25 @@ def _paper_note(rule: str, family: str, beta: float) -> None:
         )
         return
     paper = HD_DEFAULT_BETA[family]
-    row = st.container(horizontal=True, gap="small")
-    row.button(
-        f"Paper's β for {hd_label(family, rule)}: {fmt(paper)}",
-        key="ad_paper",
-        icon=":material/menu_book:",
-        on_click=_set_beta,
-        args=(paper,),
-        type="primary" if beta == paper else "secondary",
-        help="gbaydin/hypergradient-descent, run.sh (logistic regression and MLP on MNIST).",
-    )
-    row.button(
-        f"Poster's α₀ sweep: {fmt(POSTER_BETA)}",
-        key="ad_poster",
-        icon=":material/insights:",
-        on_click=_set_beta,
-        args=(POSTER_BETA,),
-        type="primary" if beta == POSTER_BETA else "secondary",
-        help="The ICLR poster's sweep over starting rates 1e-6 ... 1e-1 used β = 1e-4.",
+    widgets.preset_buttons(
+        BETA_KEY,
+        [
+            widgets.Preset(
+                f"Paper's β for {hd_label(family, rule)}: {fmt(paper)}",
+                paper,
+                ":material/menu_book:",
+                "ad_paper",
+                "gbaydin/hypergradient-descent, run.sh (logistic regression and MLP on MNIST).",
+            ),
+            widgets.Preset(
+                f"Poster's α₀ sweep: {fmt(POSTER_BETA)}",
+                POSTER_BETA,
+                ":material/insights:",
+                "ad_poster",
+                "The ICLR poster's sweep over starting rates 1e-6 ... 1e-1 used β = 1e-4.",
+            ),
+        ],
+        beta,
     )
 
 

@@ -119,10 +119,6 @@ def _set_sequence(seq: str) -> None:
     st.session_state[SEQ_KEY] = seq
 
 
-def _set_lr(lr: float) -> None:
-    st.session_state[LR_KEY] = lr
-
-
 # ------------------------------------------------------------------------- the page
 
 
@@ -154,16 +150,16 @@ def _rate_controls() -> float:
         key=LR_KEY,
         help=f"1 = copy the last dog (1/F''); {STABLE_MAX:g} and above: beliefs swing ever wider.",
     )
-    row = st.container(horizontal=True, gap="small")
-    for name, value, icon in PRESET_ROWS:
-        row.button(
-            f"{name} ({value:g})",
-            icon=icon,
-            key=f"cd_preset_{name.lower().replace(' ', '_')}",
-            on_click=_set_lr,
-            args=(value,),
-            type="primary" if abs(lr - value) < 1e-9 else "secondary",
-        )
+    widgets.preset_buttons(
+        LR_KEY,
+        [
+            widgets.Preset(
+                f"{name} ({value:g})", value, icon, f"cd_preset_{name.lower().replace(' ', '_')}"
+            )
+            for name, value, icon in PRESET_ROWS
+        ],
+        lr,
+    )
     return float(lr)
 
 

@@ -3,8 +3,10 @@ predict-then-reveal questions, CSV download and the link on to the next lesson."
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -52,6 +54,37 @@ def narrative(markdown: str, *, label: str = "What to try, what to notice") -> N
 def more_controls(label: str = "More settings") -> AbstractContextManager:
     """A container for secondary controls: open normally, folded away in lecture mode."""
     return st.expander(label, expanded=not state.lecture())
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One preset button: its label, the value it sets, its icon, its widget key, a tooltip."""
+
+    label: str
+    value: float
+    icon: str
+    key: str
+    help: str | None = None
+
+
+def _set_state(key: str, value: float) -> None:
+    st.session_state[key] = value
+
+
+def preset_buttons(target: str, presets: Sequence[Preset], current: float) -> None:
+    """A row of buttons, each setting the widget with key ``target`` to its value; the one
+    equal to ``current`` (the widget's value now) is highlighted."""
+    row = st.container(horizontal=True, gap="small")
+    for p in presets:
+        row.button(
+            p.label,
+            key=p.key,
+            icon=p.icon,
+            on_click=_set_state,
+            args=(target, p.value),
+            type="primary" if math.isclose(current, p.value, rel_tol=1e-9) else "secondary",
+            help=p.help,
+        )
 
 
 def download_csv(
