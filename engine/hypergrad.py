@@ -23,6 +23,7 @@ import numpy as np
 from engine.data import Dataset
 from engine.models import ModelSpec, Workspace, init_params, loss_and_grad
 from engine.optim import Optimizer, init_state, step
+from engine.text import fmt_rate
 
 __all__ = [
     "fmt",
@@ -36,19 +37,12 @@ __all__ = [
 
 
 def fmt(v: float) -> str:
-    """A rate (or beta) for people, two significant digits.
+    """A rate (or beta) for people, two significant digits (:func:`engine.text.fmt_rate`).
 
     >>> fmt(0.07213), fmt(1e-5), fmt(3e-8), fmt(1.0), fmt(0.0)
     ('0.072', '1e-5', '3e-8', '1', '0')
     """
-    if v == 0:
-        return "0"
-    if not math.isfinite(v):
-        return str(v)
-    if 1e-3 <= abs(v) < 1e4:
-        return f"{v:.2g}"
-    m, e = f"{v:.1e}".split("e")
-    return f"{m.removesuffix('.0')}e{int(e)}"
+    return fmt_rate(v, digits=2)
 
 
 def _times(r: float) -> str:

@@ -6,9 +6,9 @@ builders stay testable without a running app.  Lecture mode is passed in as ``bi
 
 from __future__ import annotations
 
-import math
-
 import plotly.graph_objects as go
+
+from engine.text import fmt_rate as fmt_lr  # noqa: F401  (pages and figure builders use it)
 
 #: Okabe & Ito (2008) colour-blind-safe palette, without yellow (poor contrast on white).
 PALETTE: tuple[str, ...] = (
@@ -37,22 +37,6 @@ def dash(i: int) -> str:
 
 def marker(i: int) -> str:
     return MARKERS[i % len(MARKERS)]
-
-
-def fmt_lr(lr: float, digits: int = 4) -> str:
-    """A learning rate for people: 0.1, 0.003, 1e-5, 1.5e-4, 3e+4 (``digits`` significant
-    digits from 0.001 to 10^4, else two in scientific notation, so neighbouring values on a log
-    grid never share a label). Used by pages and figure builders alike."""
-    if lr == 0:
-        return "0"
-    if not math.isfinite(lr):
-        return str(lr)
-    if 1e-3 <= abs(lr) < 1e4:
-        return f"{lr:.{digits}g}"
-    mantissa, exponent = f"{lr:.1e}".split("e")
-    mantissa = mantissa.removesuffix(".0")
-    exp = int(exponent)
-    return f"{mantissa}e{exp:+d}" if exp > 0 else f"{mantissa}e{exp:d}"
 
 
 def run_line(i: int, width: float = 2.5) -> dict:
