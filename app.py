@@ -11,9 +11,16 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import streamlit as st  # noqa: E402
 
-from lessons.ui import pages, state  # noqa: E402
+from lessons.ui import pages, runner, state  # noqa: E402
 
-st.set_page_config(page_title="LR Lab", page_icon="assets/favicon.png", layout="wide")
+# a lecture link opens with the sidebar folded away: the projector shows the lesson, not the menu
+_lecture_link = st.query_params.get("lecture", "").strip().lower() in ("true", "1", "yes", "on")
+st.set_page_config(
+    page_title="LR Lab",
+    page_icon="assets/favicon.png",
+    layout="wide",
+    initial_sidebar_state="collapsed" if _lecture_link else "auto",
+)
 
 sections: dict[str, list] = {}
 for info in pages.available():
@@ -28,5 +35,6 @@ for info in pages.available():
     )
 
 page = st.navigation(sections)
-state.sidebar()
+state.begin_run()
+runner.sidebar()
 page.run()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MISSING", "RATE_DIGITS", "count", "loss", "num", "pct", "rate", "signed"]
+__all__ = ["MISSING", "RATE_DIGITS", "count", "latex", "loss", "num", "pct", "rate", "signed"]
 
 #: what is printed for a value that does not exist (a run that never reached a target, NaN)
 MISSING = "—"
@@ -100,3 +100,21 @@ def signed(v: float | None, digits: int = 3) -> str:
     """A change with its sign always shown: ``+0.25``, ``-1.3e-4``, ``0``."""
     s = num(v, digits)
     return s if s.startswith("-") or s in ("0", MISSING) or s == "inf" else "+" + s
+
+
+def latex(v: float | None, digits: int = 3) -> str:
+    r""":func:`num` for a LaTeX formula: ``1.05e+4`` becomes ``1.05\times10^{4}``.
+
+    >>> latex(1.05e4), latex(-2.5e-7), latex(0.3)
+    ('1.05\\times10^{4}', '-2.5\\times10^{-7}', '0.3')
+    """
+    s = num(v, digits)
+    if s == MISSING:
+        return r"\text{—}"
+    if s in ("inf", "-inf"):
+        return s.replace("inf", r"\infty")
+    if "e" not in s:
+        return s
+    mantissa, exp = s.split("e")
+    exp = exp.lstrip("+")
+    return rf"{mantissa}\times10^{{{exp}}}"

@@ -41,7 +41,7 @@ class Step:
 
 PLAN: tuple[Step, ...] = (
     Step(
-        "lessons/what_is_lr.py",
+        "lessons/what_is_lr/page.py",
         4,
         "Write the update rule on the board. Open the link: the ball sits at w = 4 on a bowl of "
         "curvature 1, with lr = 1. Do not press Step yet.",

@@ -36,7 +36,7 @@ class PageInfo:
 
 LESSONS: tuple[PageInfo, ...] = (
     PageInfo(
-        "lessons/what_is_lr.py",
+        "lessons/what_is_lr/page.py",
         "What is a learning rate?",
         ":material/school:",
         "what-is-a-learning-rate",

@@ -108,18 +108,21 @@ def chart(
     caption: str,
     data: pd.DataFrame | None = None,
     filename: str | None = None,
+    alt: str | None = None,
 ) -> None:
-    """Show a figure full width with a PNG export for slides, a caption in words, and its CSV."""
+    """Show a figure full width with a PNG export for slides, a caption in words, and its CSV.
+
+    ``alt`` is the chart's text alternative for screen readers (default: the caption)."""
     name = filename or key
-    if _theme() == "dark":
+    if theme() == "dark":
         fig = for_dark(fig)
-    st.plotly_chart(fig, width="stretch", config=plot_config(name), key=key)
+    st.plotly_chart(fig, width="stretch", config=plot_config(name), key=key, alt=alt or caption)
     st.caption(caption)
     if data is not None:
         download_csv(data, f"{name}.csv", key=f"{key}_csv")
 
 
-def _theme() -> str:
+def theme() -> str:
     """The browser's theme type; on a session's first run Streamlit does not know it yet
     (streamlit#11920), so fall back on the configured base theme."""
     kind = getattr(st.context.theme, "type", None)

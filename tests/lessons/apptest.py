@@ -51,3 +51,8 @@ def texts(at: AppTest) -> str:
     ):
         parts.extend(str(e.value) for e in getattr(at, kind))
     return "\n".join(parts)
+
+
+def address_bar(at: AppTest) -> dict[str, list[str]]:
+    """The page's address bar (query parameters), each key with its list of values."""
+    return {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}

@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 
 from lessons.ui import pages, state
-from tests.lessons.apptest import assert_ok, open_page, texts
+from tests.lessons.apptest import address_bar, assert_ok, open_page, texts
+from tests.lessons.lessons_index import lesson_of
 
 #: per page, non-default widget values to set (by key) before reading the link back
 CHANGES: dict[str, dict[str, object]] = {
-    "lessons/what_is_lr.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0, "w_steps": 4},
+    "lessons/what_is_lr/page.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0},  # restarts the walk
     "lessons/child_dogs.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
     "lessons/descent_1d.py": {
         "d1_a": 2.0,
@@ -103,8 +104,11 @@ def widget(at, key: str):
     raise KeyError(f"no widget with key {key!r} on the page")
 
 
-def link_params(at) -> dict[str, list[str]]:
-    """What ``state.view_query`` puts in a copied link, computed from the session's registry."""
+def link_params(at, path: str) -> dict[str, list[str]]:
+    """What a copied link holds: the address bar on the shared runner, else what
+    ``state.view_query`` rebuilds from the session's registry."""
+    if lesson_of(pages.by_path(path)) is not None:
+        return {k: v for k, v in address_bar(at).items() if k != "lecture"}
     out = {}
     for key, (default, _, fmt) in at.session_state[state._REGISTRY].items():
         value = at.session_state[key] if key in at.session_state else default
@@ -143,7 +147,7 @@ def test_link_reproduces_the_view(path, changes):
             at.session_state[key] = value
     at.run()
     assert_ok(at)
-    params = link_params(at)
+    params = link_params(at, path)
     assert set(changes) <= set(params), f"not in the link: {set(changes) - set(params)}"
     assert charts(at) != before, "the changes did not change any chart"
 

@@ -1,0 +1,368 @@
+"""The shared runner: everything every lesson page repeats, written once.
+
+A lesson is a pure model (``Params`` -> ``compute`` -> ``Result`` -> sentences) and a thin view
+(controls that return ``Params``, figures drawn from a ``Result``).  The runner puts them on the
+page: title and narrative, the link check and its notices, one ``st.fragment`` per section with
+one bounded ``st.cache_data`` around ``compute``, the address bar, lecture-mode layout (the
+main chart on the first screen of a projector), verdicts with one icon per kind,
+predict-then-reveal, CSV export, the next-lesson link, and a short message instead of a
+traceback if a view fails.
+
+A lesson's entry file is then three lines::
+
+    from lessons.ui.runner import run
+    from lessons.what_is_lr.view import LESSON
+
+    run(LESSON)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from engine.verdict import Kind
+from lessons.ui import controls, pages, widgets
+from lessons.ui import fields as F
+from lessons.ui.parts import Question, Row
+
+__all__ = ["Ctx", "Lesson", "Section", "run", "sidebar"]
+
+log = logging.getLogger("lrlab")
+
+#: one icon per verdict kind, on every page
+ICONS: dict[Kind, str] = {
+    Kind.CONVERGED: "✅",
+    Kind.GOOD: "✅",
+    Kind.OSCILLATING: "〰️",
+    Kind.SLOW: "🐢",
+    Kind.TOO_LOW: "🐢",
+    Kind.PLATEAU: "🧱",
+    Kind.LOCAL_MIN: "⛳",
+    Kind.SADDLE: "🧱",
+    Kind.DIVERGED: "💥",
+    Kind.UNBOUNDED: "📉",
+    Kind.TOO_HIGH: "🎢",
+    Kind.PENDING: "🤔",
+    Kind.NOTHING: "•",
+}
+
+
+@dataclass(frozen=True)
+class AppParams:
+    """Settings of the whole app, in every link."""
+
+    lecture: bool = F.flag(
+        "lecture",
+        "Lecture mode",
+        help="Projector-ready: the chart first, bigger text and lines, reading text folded away.",
+    )
+
+
+LECTURE = F.field_of(AppParams, "lecture")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One controls-plus-charts block of a lesson, rerun on its own (an ``st.fragment``).
+
+    ``controls(ctx)`` draws the widgets (from the model's fields) and returns ``Params``;
+    ``compute(params)`` is the model's pure computation (cached here); ``show(ctx, params,
+    result)`` draws the figures.  ``question(params, result)`` is the predict-then-reveal
+    question (its answer is in the link under ``quiz_key``); ``rows(params, result)`` the
+    verdict lines; ``data(params, result)`` the CSV behind the main chart.
+    """
+
+    params: type
+    compute: Callable[[Any], Any]
+    controls: Callable[[Ctx], Any]
+    show: Callable[[Ctx, Any, Any], None]
+    question: Callable[[Any, Any], Question | None] | None = None
+    quiz_key: str | None = None
+    rows: Callable[[Any, Any], Sequence[Row]] | None = None
+    data: Callable[[Any, Any], pd.DataFrame] | None = None
+    data_name: str = "data"
+    title: str | None = None
+    cache_entries: int = 32
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson page: its catalogue entry (``path``), words, and sections."""
+
+    path: str
+    intro: str
+    narrative: str
+    sections: tuple[Section, ...]
+    narrative_label: str = "What to try, what to notice"
+    #: the lesson's own short sentence for lecture mode (default: the intro's first sentence)
+    lecture_intro: str | None = None
+
+    @property
+    def info(self) -> pages.PageInfo:
+        return pages.by_path(self.path)
+
+
+@dataclass
+class Ctx:
+    """What a view draws with: the mode, the layout slots and the shared furniture."""
+
+    lecture: bool
+    dark: bool
+    top: Any  #: the main chart's slot: first on the screen in lecture mode
+    controls: Any  #: the controls' slot: above ``top`` normally, just below it in lecture mode
+    body: Any  #: everything else, below
+    answered: bool = False  #: the section's prediction has been made (or there is none)
+    params: Any = None
+    _charts: list[str] = field(default_factory=list)
+
+    def chart(
+        self,
+        fig: go.Figure,
+        *,
+        key: str,
+        caption: str,
+        alt: str | None = None,
+        data: pd.DataFrame | None = None,
+        filename: str | None = None,
+    ) -> None:
+        """A figure full width, its caption, a text alternative for screen readers (``alt``,
+        default: the caption) and, with ``data``, its CSV."""
+        widgets.chart(fig, key=key, caption=caption, data=data, filename=filename, alt=alt)
+
+    def verdicts(self, rows: Sequence[Row]) -> None:
+        """One line per run: icon, label, kind, sentence."""
+        show_rows(rows)
+
+
+def show_rows(rows: Sequence[Row]) -> None:
+    lines = []
+    for r in rows:
+        icon = ICONS.get(Kind(r.kind), "•") if r.kind in Kind._value2member_map_ else "•"
+        lines.append(f"- {icon} **{r.label}** — *{r.kind}*: {r.text}")
+    if lines:
+        st.markdown("\n".join(lines))
+
+
+def lecture() -> bool:
+    """True when lecture (projector) mode is on."""
+    return bool(st.session_state.get(LECTURE.key, False))
+
+
+# ------------------------------------------------------------------------------ caching
+
+_CACHED: dict[int, Callable[[Any], Any]] = {}
+
+
+def cached(section: Section) -> Callable[[Any], Any]:
+    """``section.compute`` behind one bounded ``st.cache_data`` keyed on ``Params``."""
+    fn = _CACHED.get(id(section.compute))
+    if fn is None:
+        fn = st.cache_data(max_entries=section.cache_entries, show_spinner=False)(section.compute)
+        _CACHED[id(section.compute)] = fn
+    return fn
+
+
+# ------------------------------------------------------------------------------ the page
+
+
+def _quiz_field(section: Section) -> F.Field | None:
+    if section.quiz_key is None:
+        return None
+    return F.Field(section.quiz_key, "Your prediction", None, "number", 1, 9, integer=True)
+
+
+_NOTICES = "_lrlab_notices"  # (page path, notices) of the link that opened this page
+
+
+def _notices(path: str, notes: Sequence[F.Notice]) -> None:
+    """Say what a link asked for and did not get; kept while the learner stays on the page."""
+    ss = st.session_state
+    stored = ss.get(_NOTICES)
+    if notes:
+        stored = (path, list(notes))
+        ss[_NOTICES] = stored
+    elif stored is not None and stored[0] != path:
+        stored = None
+        ss.pop(_NOTICES, None)
+    if stored is not None:
+        st.info("\n\n".join(n.text for n in stored[1]), icon=":material/link:")
+
+
+def _header(lesson: Lesson, big: bool) -> None:
+    st.title(lesson.info.title)
+    if big:
+        st.markdown(lesson.lecture_intro or _first_sentence(lesson.intro))
+    else:
+        st.markdown(lesson.intro)
+
+
+def _first_sentence(text: str) -> str:
+    for end in (". ", "? ", "! ", ": "):
+        i = text.find(end)
+        if i > 0:
+            return text[: i + 1]
+    return text
+
+
+def _narrative(lesson: Lesson, big: bool) -> None:
+    if big:
+        with st.expander(lesson.narrative_label, expanded=False):
+            st.markdown(lesson.narrative)
+    else:
+        with st.container(border=True):
+            st.markdown(f"**{lesson.narrative_label}**\n\n{lesson.narrative}")
+
+
+def _predict(section: Section, q: Question, ctx: Ctx) -> None:
+    """Predict-then-reveal: answer first, then the run's explanation."""
+    key = section.quiz_key
+    with st.container(border=True):
+        st.markdown(f"**🤔 Predict first:** {q.text}")
+        choice = st.radio(
+            "Your prediction",
+            list(range(len(q.options))),
+            index=None,
+            key=f"{key}_radio",
+            format_func=lambda i: q.options[i],
+            label_visibility="collapsed",
+        )
+        st.session_state[key] = None if choice is None else int(choice) + 1
+        if choice is None:
+            st.caption("Pick an answer to see what really happens.")
+        elif choice == q.answer:
+            st.success(f"Right. {q.explanation}")
+        else:
+            st.warning(f"Not quite: the answer is **{q.options[q.answer]}**. {q.explanation}")
+
+
+def _answered(section: Section) -> bool:
+    if section.quiz_key is None:
+        return True
+    return st.session_state.get(section.quiz_key) is not None
+
+
+def _seed_quiz(section: Section) -> list[F.Notice]:
+    spec = _quiz_field(section)
+    if spec is None:
+        return []
+    notes = controls.seed([spec])
+    v = st.session_state.get(spec.key)
+    radio = f"{spec.key}_radio"
+    if v is not None and st.session_state.get(radio) is None:
+        st.session_state[radio] = int(v) - 1
+    return notes
+
+
+def _section(lesson: Lesson, section: Section, index: int) -> None:
+    big = lecture()
+    dark = widgets.theme() == "dark"
+    if section.title:
+        st.header(section.title)
+    if big:
+        top, ctrl, ask, body = st.container(), st.container(), st.container(), st.container()
+    else:
+        ctrl, ask, top, body = st.container(), st.container(), st.container(), st.container()
+    ctx = Ctx(big, dark, top, ctrl, body, answered=_answered(section))
+    specs = list(F.fields(section.params).values())
+    try:
+        with ctrl:
+            params = section.controls(ctx)
+        ctx.params = params
+        controls.publish(specs, {s.key: v for s, v in zip(specs, _values(params), strict=True)})
+        result = cached(section)(params)
+        q = section.question(params, result) if section.question else None
+        if q is not None and section.quiz_key:
+            with ask:
+                _predict(section, q, ctx)
+            ctx.answered = _answered(section)
+            qspec = _quiz_field(section)
+            controls.publish([qspec], {qspec.key: st.session_state.get(qspec.key)})
+        section.show(ctx, params, result)
+        with body:
+            if section.rows is not None:
+                show_rows(section.rows(params, result))
+            if section.data is not None:
+                widgets.download_csv(
+                    section.data(params, result),
+                    f"{section.data_name}.csv",
+                    key=f"_csv_{lesson.info.url_path}_{index}",
+                )
+    except Exception:  # a view must never show a traceback: log it, say so briefly
+        log.exception("lesson %s, section %d failed", lesson.path, index)
+        st.error(
+            "This view could not be drawn. Try other settings or reload the page; "
+            "the details are in the server's log.",
+            icon=":material/error:",
+        )
+
+
+def _values(params: Any) -> list[Any]:
+    return [getattr(params, name) for name in F.fields(params)]
+
+
+def run(lesson: Lesson) -> None:
+    """Draw ``lesson``'s page."""
+    big = lecture()
+    _header(lesson, big)
+    notes: list[F.Notice] = []
+    for section in lesson.sections:
+        notes += controls.seed(F.fields(section.params).values())
+        notes += _seed_quiz(section)
+    _notices(lesson.path, notes)
+    if not big:
+        _narrative(lesson, big)
+    for i, section in enumerate(lesson.sections):
+        st.fragment(lambda s=section, i=i: _section(lesson, s, i))()
+    if big:
+        _narrative(lesson, big)
+    widgets.next_lesson(lesson.path)
+
+
+# ------------------------------------------------------------------------------ sidebar
+
+_COPY_LINK_HTML = """
+<button id="b" style="font:14px sans-serif;padding:6px 10px;border-radius:8px;
+ border:1px solid #bbb;background:#fff;color:#222;cursor:pointer;width:100%">Copy link to this view</button>
+<script>
+const b = document.getElementById('b');
+b.onclick = async () => {
+  const url = window.parent.location.href;
+  try { await navigator.clipboard.writeText(url); b.textContent = 'Link copied'; }
+  catch (e) { window.prompt('Copy this link:', url); }
+  setTimeout(() => { b.textContent = "Copy link to this view"; }, 2000);
+};
+</script>
+"""
+
+_LECTURE_CSS = """
+<style>
+[data-testid="stMain"] { font-size: 1.25rem; }
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.25rem; line-height: 1.5; }
+[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stMain"] .stButton button { font-size: 1.35rem; min-height: 3.2rem; padding: 0.4rem 1.4rem; }
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.2rem; }
+</style>
+"""
+
+
+def sidebar() -> None:
+    """The shared sidebar: lecture-mode switch and the copy-link control."""
+    for note in controls.seed([LECTURE]):
+        st.toast(note.text, icon=":material/link:")
+    with st.sidebar:
+        on = controls.toggle(LECTURE)
+        controls.publish([LECTURE])
+        st.iframe(_COPY_LINK_HTML, height=44)
+        st.caption(
+            "Every control is saved in the address bar: the copied link reopens this exact view, "
+            "same numbers, same seeds."
+        )
+    if on:
+        st.html(_LECTURE_CSS)
