@@ -1,5 +1,8 @@
 """Figure builders for *Descent in 2-D*: contour view, 3-D view, loss vs step, and the
-contraction-vs-rate picture.  They take arrays and return plotly figures (no Streamlit)."""
+contraction-vs-rate picture.  They take arrays and return plotly figures (no Streamlit).
+
+Marks that must stay visible in the dark theme are drawn in the palette's black
+(``style.PALETTE[6]``), which ``style.for_dark`` turns light there."""
 
 from __future__ import annotations
 
@@ -9,7 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, color, dash, marker, run_line, run_marker, style
+from engine import fmt
+from lessons.ui.style import GREY, PALETTE, color, dash, marker, run_line, run_marker, style
+
+INK = PALETTE[6]  # black on white; light in the dark theme (style.for_dark)
 
 #: the paths drawn: every step up to HEAD, then evenly spaced, at most MAX_POINTS per run
 HEAD = 150
@@ -406,7 +412,7 @@ def contraction_figure(
                 y=np.abs(1.0 - grid * lam_i),
                 mode="lines",
                 line={"color": GREY, "width": 1.5, "dash": d},
-                name=f"|1 − lr·{name}| ({name} = {lam_i:.3g})",
+                name=f"|1 − lr·{name}| ({name} = {fmt.num(lam_i)})",
                 hoverinfo="skip",
             )
         )
@@ -415,7 +421,7 @@ def contraction_figure(
             x=grid,
             y=np.max(np.abs(1.0 - grid[:, None] * lam[None, :]), axis=1),
             mode="lines",
-            line={"color": "#444444", "width": 4},
+            line={"color": INK, "width": 4},
             name="predicted: max |1 − lr·λ|",
             hovertemplate="lr %{x:.3g}: predicted %{y:.3f} per step<extra></extra>",
         )
