@@ -14,9 +14,10 @@ run did; the two are computed so that they never contradict:
   surface whose Hessian is the same everywhere (a quadratic such as the ill-conditioned
   valley).  There ``2/(λmin + λmax)`` is the best fixed rate: it shrinks the distance to the
   minimum fastest, by ``(κ − 1)/(κ + 1)`` per step, *and* it zig-zags across the steep walls
-  (the steep component is multiplied by ``1 − lr·λmax < 0`` every step).  A run that is
-  practically at the minimum is therefore *converged* even when it zig-zags (the sentence says
-  so); the engine's *oscillating* is kept for runs that are still bouncing far from it.
+  (the steep component is multiplied by ``1 − lr·λmax < 0`` every step).  On such a surface a
+  run that zig-zags while the distance shrinks is *converged* once it is practically at the
+  minimum and *too slow* before (the sentence says it zig-zags, and by how much the distance
+  shrinks per step); neither is called *oscillating*, which reads as unstable.
 * on any other surface the thresholds describe descent near one point only.  Where a run's
   fate disagrees with what its rate predicts at that point (above 2/λmax yet not diverged, as
   on Rosenbrock; below it yet blown up, as on Beale), the verdict says why, from the curvature
@@ -389,7 +390,9 @@ def compute(p: Params) -> Result:
     engine_kinds = tuple(Kind(v.kind) for v in res.verdicts)
     kinds, texts = [], []
     for i, v in enumerate(res.verdicts):
-        kind, sentence = _reading(s, res.path[i], res.loss[i], v, int(blowup[i]), int(left_at[i]))
+        kind, sentence = _reading(
+            s, res.path[i], res.loss[i], v, int(left_at[i]), quadratic, float(m.rate[i])
+        )
         kinds.append(kind)
         texts.append(sentence)
     out = Result(
@@ -464,13 +467,22 @@ def _share_left(s: Surface, path: np.ndarray) -> float | None:
     return float(np.linalg.norm(end - mins[j])) / d0 if d0 > 0 else 0.0
 
 
-def _reading(s: Surface, path, loss, v, blow: int, left: int) -> tuple[Kind, str]:
+def _reading(
+    s: Surface, path, loss, v, left: int, quadratic: bool, shrink: float
+) -> tuple[Kind, str]:
     """The lesson's reading of the engine's verdict (see the module docstring)."""
     kind = Kind(v.kind)
     if kind == Kind.OSCILLATING and s.minima:
         share = _share_left(s, path)
         if v.converged or (share is not None and share <= THERE):
             return Kind.CONVERGED, v.text  # practically there; the sentence says it zig-zags
+        if quadratic and share is not None and np.isfinite(shrink) and shrink < 1.0:
+            t_max = loss.shape[0] - 1
+            return Kind.SLOW, (
+                f"zig-zagging across the steep direction while it converges, but after {t_max} "
+                f"steps still {fmt.pct(share)} of the way from the minimum: the distance only "
+                f"shrinks ×{fmt.num(shrink)} per step"
+            )
     if not s.minima and kind == Kind.SLOW:
         t_max = loss.shape[0] - 1
         a, b = fmt.loss(float(loss[0])), fmt.loss(float(loss[-1]))
@@ -587,7 +599,7 @@ def _label(p: Params, name: str, lr: float, th: Thresholds | None, quadratic: bo
 
 #: what a tag promises, as the verdict kinds that keep the promise
 TAG_KINDS: dict[str, tuple[Kind, ...]] = {
-    "(best)": (Kind.CONVERGED,),
+    "(best)": (Kind.CONVERGED, Kind.SLOW),
     "(1/λmax)": (Kind.CONVERGED, Kind.SLOW),
     "(above 2/λmax)": (Kind.DIVERGED,),
 }

@@ -80,8 +80,8 @@ def read(ctx: Ctx) -> Params:
             v = ss.get(spec.key)
             if v is None:
                 v = spec.default
-            if spec.kind == "multi":
-                v = tuple(o for o in spec.options if o in v)
+            if spec.kind == "multi":  # none chosen: plain gradient descent is what is shown
+                v = tuple(o for o in spec.options if o in v) or ("sgd",)
             values[name] = v
     return Params(**values)
 

@@ -123,6 +123,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         )
         if not answered:
             st.caption(model.withheld_sentence(r))
+        if not ctx.answered:  # kept while unanswered, so a lecture link's fr_show can be undone
             controls.toggle(SHOW)
         st.subheader("What happened")
         ctx.verdicts(model.rows(p, r, answered))

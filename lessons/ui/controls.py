@@ -97,7 +97,7 @@ def publish(specs: Iterable[F.Field], values: dict[str, Any] | None = None) -> N
             if alias in qp:
                 del qp[alias]
         current = tuple(qp.get_all(spec.key)) or None
-        want = tuple(text) if text is not None else None
+        want = tuple(text) if text else None  # an empty selection cannot be written: left out
         if current != want:
             if want is None:
                 del qp[spec.key]

@@ -279,6 +279,10 @@ class Field:
             return (lo, hi), None
         picked.sort(key=lambda o: order[id(o)])
         value = tuple(picked)
+        if bad and not picked:  # nothing the link names exists: the default, not nothing
+            return self.default, self._notice(
+                raw, self._not_a_choice(), f"the default, {self.show(self.default)}"
+            )
         if bad or len(raw) > MAX_VALUES:
             why = self._not_a_choice() if bad else f"gives more than {MAX_VALUES} values"
             return value, self._notice(raw, why, self.show(value))
