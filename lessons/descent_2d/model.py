@@ -90,6 +90,15 @@ THERE = 0.01
 TAG_RTOL = 5e-3
 
 
+#: significant digits of this page's rates: the theory's presets carry four (0.04762), so the
+#: label, the box and the theory lines show the same number
+RATE_DIGITS = 4
+
+
+def _rate(v: float | None) -> str:
+    return fmt.rate(v, RATE_DIGITS)
+
+
 def _g(v: float) -> str:
     """An option's label as the old page wrote it (and links carry it): 20, 0.9, 3."""
     return f"{v:g}"
@@ -514,7 +523,7 @@ def _why(r: Result, i: int) -> str | None:
     t_i = r.thresholds[int(r.nearest[i])]
     if t_i.kind != "convex":
         return None
-    edge = f"2/λmax = {fmt.rate(t_i.diverge)} at the {r.point_kind}"
+    edge = f"2/λmax = {_rate(t_i.diverge)} at the {r.point_kind}"
     above = lr > t_i.diverge * (1 + 1e-12)
     blew = r.kinds[i] == Kind.DIVERGED
     lam = r.curvature[i]
@@ -534,7 +543,7 @@ def _why(r: Result, i: int) -> str | None:
             f"Its rate is below {edge}, yet it blew up: it never got near there. From step {t} "
             f"on, everywhere it stood was too steep for its rate: at step {t}, at "
             f"{_pt(r.path[i, t])}, the steepest curvature is λ = {fmt.num(lam[t])}, so 2/λ = "
-            f"{fmt.rate(2.0 / lam[t])} is far below its rate, and every step overshot further"
+            f"{_rate(2.0 / lam[t])} is far below its rate, and every step overshot further"
         )
     if not above or blew or r.kinds[i] == Kind.UNBOUNDED:
         return None
@@ -556,7 +565,7 @@ def _why(r: Result, i: int) -> str | None:
         return (
             f"Its rate is above {edge}, yet it did not blow up: it has not got there. Where it "
             f"is now, {_pt(r.path[i, last])}, the steepest curvature is λ = "
-            f"{fmt.num(lam[last])}, so 2/λ = {fmt.rate(2.0 / lam[last])} is still above its "
+            f"{fmt.num(lam[last])}, so 2/λ = {_rate(2.0 / lam[last])} is still above its "
             f"rate{before}"
         )
     lo, hi = float(np.min(lam[tail])), float(np.max(lam[tail]))
@@ -593,8 +602,8 @@ def rate_tag(lr: float, th: Thresholds | None, quadratic: bool) -> str:
 
 def _label(p: Params, name: str, lr: float, th: Thresholds | None, quadratic: bool) -> str:
     if p.mode == "rates":
-        return f"lr = {fmt.rate(lr)}{rate_tag(lr, th, quadratic)}"
-    return f"{Optimizer(name, momentum=float(p.mom)).label}, lr = {fmt.rate(lr)}"
+        return f"lr = {_rate(lr)}{rate_tag(lr, th, quadratic)}"
+    return f"{Optimizer(name, momentum=float(p.mom)).label}, lr = {_rate(lr)}"
 
 
 #: what a tag promises, as the verdict kinds that keep the promise
@@ -662,7 +671,7 @@ def rate_hint(r: Result) -> str:
     """The rate boxes' tooltip."""
     th = r.th
     if th is not None and th.diverge is not None:
-        return f"2/λmax = {fmt.rate(th.diverge)} at the {r.point_kind}"
+        return f"2/λmax = {_rate(th.diverge)} at the {r.point_kind}"
     return "no curvature limit known here"
 
 
@@ -673,8 +682,8 @@ def theory_button(r: Result) -> str | None:
         return None
     at = "" if r.quadratic else " at the minimum"
     return (
-        f"Theory's rates{at}: ½·best, best = {fmt.rate(th.best)}, just above 2/λmax = "
-        f"{fmt.rate(th.diverge)}, 1/λmax"
+        f"Theory's rates{at}: ½·best, best = {_rate(th.best)}, just above 2/λmax = "
+        f"{_rate(th.diverge)}, 1/λmax"
     )
 
 
@@ -741,10 +750,10 @@ def eigen_sentence(r: Result) -> str | None:
         return None
     p = r.points[0]
     lam = th.eigenvalues
-    kappa = f", condition number **κ = {fmt.num(th.kappa)}**" if th.kappa is not None else ""
+    kappa = f", condition number **κ = {fmt.num(th.kappa, 4)}**" if th.kappa is not None else ""
     return (
         f"Hessian eigenvalues at the {r.point_kind} ({fmt.num(p[0])}, {fmt.num(p[1])}): "
-        f"**λmin = {fmt.num(lam[0])}**, **λmax = {fmt.num(lam[-1])}**{kappa}."
+        f"**λmin = {fmt.num(lam[0], 4)}**, **λmax = {fmt.num(lam[-1], 4)}**{kappa}."
     )
 
 
@@ -756,12 +765,12 @@ def theory_lines(r: Result) -> str | None:
     if th.kind == "convex":
         where = "" if r.quadratic else " near the minimum (elsewhere the curvature differs)"
         return (
-            f"- largest stable rate **2/λmax = {fmt.rate(th.diverge)}**{where}: set by the "
+            f"- largest stable rate **2/λmax = {_rate(th.diverge)}**{where}: set by the "
             "*steepest* direction alone\n"
-            f"- best fixed rate **2/(λmin + λmax) = {fmt.rate(th.best)}**: it shrinks the "
-            f"distance fastest, by **(κ − 1)/(κ + 1) = {fmt.num(th.contraction_at_best)}** per "
+            f"- best fixed rate **2/(λmin + λmax) = {_rate(th.best)}**: it shrinks the "
+            f"distance fastest, by **(κ − 1)/(κ + 1) = {fmt.num(th.contraction_at_best, 4)}** per "
             "step, and zig-zags across the steep direction while doing so (1 − lr·λmax < 0)\n"
-            f"- 1/λmax = {fmt.rate(th.fastest)} removes the steep component in one step"
+            f"- 1/λmax = {_rate(th.fastest)} removes the steep component in one step"
         )
     if th.kind == "saddle":
         lo, hi = th.eigenvalues[0], th.eigenvalues[-1]
@@ -769,7 +778,7 @@ def theory_lines(r: Result) -> str | None:
             f"- downhill direction (λ = {fmt.num(lo)} < 0): the distance from the saddle grows "
             f"×(1 + lr·{fmt.num(-lo)}) per step at **every** rate, so there is no stable rate "
             "and nothing to converge to\n"
-            f"- uphill direction (λ = {fmt.num(hi)}): rates above 2/λ = {fmt.rate(th.diverge)} "
+            f"- uphill direction (λ = {fmt.num(hi)}): rates above 2/λ = {_rate(th.diverge)} "
             "overshoot across the ridge more on every step"
         )
     return None
@@ -789,8 +798,8 @@ def contraction_caption(r: Result) -> str:
     return (
         "Predicted per-step shrink factor of the distance to the minimum, max|1 − lr·λ|, "
         "against the rate (thick line): a V whose right arm, set by λmax alone, crosses 1 at "
-        f"2/λmax = {fmt.rate(th.diverge)}, with its bottom at the best rate "
-        f"{fmt.rate(th.best)}. Markers: what each run actually did near the end."
+        f"2/λmax = {_rate(th.diverge)}, with its bottom at the best rate "
+        f"{_rate(th.best)}. Markers: what each run actually did near the end."
     )
 
 
@@ -802,8 +811,8 @@ def contraction_alt(r: Result) -> str:
     )
     return (
         f"Predicted shrink factor against the rate: below 1 up to 2/λmax = "
-        f"{fmt.rate(th.diverge)}, lowest ({fmt.num(th.contraction_at_best)}) at the best rate "
-        f"{fmt.rate(th.best)}. {runs}."
+        f"{_rate(th.diverge)}, lowest ({fmt.num(th.contraction_at_best)}) at the best rate "
+        f"{_rate(th.best)}. {runs}."
     )
 
 
@@ -847,6 +856,12 @@ def agreement(r: Result) -> str:
             whom = "the minimum" if r.minima else "the saddle"
             if off < 0.02:
                 agree = "as predicted."
+            elif r.quadratic:  # the theory is exact here: it is the window that is early
+                a, b = int(r.measured_from[i]), int(r.measured_to[i])
+                agree = (
+                    f"the prediction ({fmt.num(p, 4)}) is off by {fmt.pct(off)}: measured over "
+                    f"steps {a}–{b}, before the steepest direction dominates the distance."
+                )
             else:
                 agree = (
                     f"the prediction ({fmt.num(p, 4)}) is off by {fmt.pct(off)} (it only holds "
@@ -879,7 +894,7 @@ def question(p: Params, r: Result) -> Question:
     then = local_thresholds(get_surface("ill_conditioned", kappa=2 * k), (0.0, 0.0))
     more = (
         f" Set κ to {_g(2 * k)} to watch your rates: any of them between "
-        f"{fmt.rate(then.diverge)} and {fmt.rate(now.diverge)} now diverges."
+        f"{_rate(then.diverge)} and {_rate(now.diverge)} now diverges."
         if 2 * k in KAPPAS
         else ""
     )
@@ -888,9 +903,9 @@ def question(p: Params, r: Result) -> Question:
         "gentle, λmin = 1). What happens to the largest stable learning rate 2/λmax?",
         KAPPA_OPTIONS,
         2,
-        f"2/λmax goes from {fmt.rate(now.diverge)} to {fmt.rate(then.diverge)}: only the "
-        f"steepest curvature counts. The best rate falls from {fmt.rate(now.best)} to "
-        f"{fmt.rate(then.best)} and converges more slowly, ×{fmt.num(now.contraction_at_best)} → "
+        f"2/λmax goes from {_rate(now.diverge)} to {_rate(then.diverge)}: only the "
+        f"steepest curvature counts. The best rate falls from {_rate(now.best)} to "
+        f"{_rate(then.best)} and converges more slowly, ×{fmt.num(now.contraction_at_best)} → "
         f"×{fmt.num(then.contraction_at_best)} per step, because the gentle floor is now "
         "crossed with a smaller rate." + more,
     )

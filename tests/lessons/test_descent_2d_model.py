@@ -20,6 +20,7 @@ from lessons.ui import fields as F
 from lessons.ui import guide
 
 SURFACES = [k for k in model.SURFACE_KEYS if k != model.CUSTOM]
+rate = functools.partial(fmt.rate, digits=model.RATE_DIGITS)  # how this page prints a rate
 
 
 @functools.lru_cache(maxsize=64)
@@ -56,7 +57,7 @@ def test_defaults_are_the_engines_runs_and_the_closed_form():
     np.testing.assert_allclose(r.measured, measured_contraction(ref.path, [[0, 0]]).rate)
     np.testing.assert_allclose(r.measured, r.predicted, rtol=2e-3)
     assert model.agreement(r).count("as predicted") == 3
-    assert f"**2/λmax = {fmt.rate(0.1)}**" in model.theory_lines(r)
+    assert f"**2/λmax = {rate(0.1)}**" in model.theory_lines(r)
 
 
 def test_the_surfaces_own_start_rates_and_steps_until_set():
@@ -136,7 +137,7 @@ def test_rosenbrock_above_the_edge_says_why_from_the_curvature_on_its_path():
     x, y = r.path[i, -1]
     hess = np.array([[2 - 400 * y + 1200 * x * x, -400 * x], [-400 * x, 200.0]])  # closed form
     lam = float(np.linalg.eigvalsh(hess)[-1])
-    assert f"λ = {fmt.num(lam)}" in text and f"2/λ = {fmt.rate(2 / lam)}" in text
+    assert f"λ = {fmt.num(lam)}" in text and f"2/λ = {rate(2 / lam)}" in text
     assert r.lrs[i] * lam < 2  # where it is, its rate is still stable
 
 
@@ -188,7 +189,7 @@ def test_captions_state_the_numbers_the_charts_show():
     assert int(r.left_at[i]) == int(out[0])
     assert f"leaves it at step {out[0]} because it diverged" in model.caption(r, model.CONTOUR)
     cap = model.contraction_caption(r)
-    assert f"2/λmax = {fmt.rate(r.th.diverge)}" in cap and f"best rate {fmt.rate(r.th.best)}" in cap
+    assert f"2/λmax = {rate(r.th.diverge)}" in cap and f"best rate {rate(r.th.best)}" in cap
     alt = model.alt(r, model.CONTOUR)
     assert all(t in alt for t in r.texts) and "(2.2, 4.15)" in alt
 
