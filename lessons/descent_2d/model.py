@@ -136,8 +136,8 @@ class Params:
         "f(x, y) =",
         DEFAULT_F,
         max_chars=200,
-        help="Numbers, x, y, + − * / ** (or ^), parentheses, pi, e and sin cos tan exp log "
-        "sqrt abs tanh sinh cosh arctan sigmoid. Write 3*x, not 3x.",
+        help="Numbers, `x`, `y`, `+ - * / **` (or `^`), parentheses, `pi`, `e` and `sin cos "
+        "tan exp log sqrt abs tanh sinh cosh arctan sigmoid`. Write `3*x`, not `3x`.",
     )
     win: float = choice("d2_win", "Window: −w … w on both axes", WINDOWS, 3.0, names=_g)
     x0: float | None = number(
