@@ -35,7 +35,7 @@ from lessons.ui.fig_adaptive import (
 from lessons.ui.fig_schedules import binned
 
 PATH = "lessons/adaptive.py"
-GUIDE_PATH = "lessons/teachers_guide.py"
+GUIDE_PATH = "lessons/teachers_guide/page.py"
 
 LRS_KEY, OPT_KEY, RULE_KEY = "ad_lrs", "ad_opt", "ad_rule"
 BETA_KEY, BETAM_KEY = "ad_beta", "ad_betam"

@@ -181,18 +181,18 @@ def _quiz_field(section: Section) -> F.Field | None:
 _NOTICES = "_lrlab_notices"  # (page path, notices) of the link that opened this page
 
 
-def _notices(path: str, notes: Sequence[F.Notice]) -> None:
+def _notices(path: str, notes: Sequence[F.Notice | str]) -> None:
     """Say what a link asked for and did not get; kept while the learner stays on the page."""
     ss = st.session_state
     stored = ss.get(_NOTICES)
     if notes:
-        stored = (path, list(notes))
+        stored = (path, [n if isinstance(n, str) else n.text for n in notes])
         ss[_NOTICES] = stored
     elif stored is not None and stored[0] != path:
         stored = None
         ss.pop(_NOTICES, None)
     if stored is not None:
-        st.info("\n\n".join(n.text for n in stored[1]), icon=":material/link:")
+        st.info("\n\n".join(stored[1]), icon=":material/link:")
 
 
 def _header(lesson: Lesson, big: bool) -> None:
@@ -311,10 +311,16 @@ def run(lesson: Lesson) -> None:
     """Draw ``lesson``'s page."""
     big = lecture()
     _header(lesson, big)
-    notes: list[F.Notice] = []
+    notes: list[F.Notice | str] = []
+    known = {LECTURE.key}
     for section in lesson.sections:
-        notes += controls.seed(F.fields(section.params).values())
+        specs = F.fields(section.params).values()
+        notes += controls.seed(specs)
         notes += _seed_quiz(section)
+        known |= {k for s in specs for k in (s.key, *s.aliases)}
+        if section.quiz_key:
+            known.add(section.quiz_key)
+    notes += controls.foreign(known)
     _notices(lesson.path, notes)
     if not big:
         _narrative(lesson, big)
@@ -354,7 +360,7 @@ _LECTURE_CSS = """
 
 def sidebar() -> None:
     """The shared sidebar: lecture-mode switch and the copy-link control."""
-    for note in controls.seed([LECTURE]):
+    for note in controls.seed([LECTURE], sticky=True):
         st.toast(note.text, icon=":material/link:")
     with st.sidebar:
         on = controls.toggle(LECTURE)

@@ -172,4 +172,6 @@ def next_lesson(path: str) -> None:
     """A link on to the next lesson."""
     nxt = pages.next_page(path)
     if nxt is not None:
-        st.page_link(nxt.path, label=f"Next: {nxt.title} →", icon=nxt.icon)
+        # lecture mode travels with the link, so the address bar needs no rewrite on arrival
+        query = {"lecture": "true"} if state.lecture() else None
+        st.page_link(nxt.path, label=f"Next: {nxt.title} →", icon=nxt.icon, query_params=query)

@@ -18,11 +18,11 @@ def open_page(
     ``query`` seeds the URL's query parameters, as a shared link would.
     """
     at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()  # AppTest starts on the default page; the link is followed from there
     for k, v in (query or {}).items():
         at.query_params[k] = v
     if lecture:
         at.query_params["lecture"] = "true"
-    at.run()
     at.switch_page(path)
     at.run()
     assert_ok(at)
