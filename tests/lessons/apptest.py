@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -50,6 +52,10 @@ def texts(at: AppTest) -> str:
         "latex",
     ):
         parts.extend(str(e.value) for e in getattr(at, kind))
+    for e in at.get("html"):  # verdict lines (a live region) are HTML: their text, unescaped
+        body = e.proto.body
+        if not body.lstrip().startswith("<style"):
+            parts.append(html.unescape(re.sub(r"<[^>]+>", "", body)))
     return "\n".join(parts)
 
 
