@@ -31,7 +31,8 @@ Bounded cost
 Rooms expire ``ROOM_TTL`` seconds after the teacher's last action (votes do not keep a room
 alive: they would make every vote a write to one hot row); expired rooms are refused at once and
 deleted, with their questions and votes, by the next :func:`create_room` (or
-:func:`purge_expired`). At most ``MAX_OPEN_ROOMS`` open rooms, ``MAX_QUESTIONS_PER_ROOM``
+:func:`purge_expired`). At most ``MAX_OPEN_ROOMS`` open rooms and ``MAX_STORED_ROOMS`` rooms in
+all (closed ones keep their results until they expire), ``MAX_QUESTIONS_PER_ROOM``
 questions and ``MAX_VOTES_PER_ROOM`` votes per room; one creator token makes at most
 ``MAX_ROOMS_PER_CREATOR`` rooms per ``CREATOR_WINDOW`` seconds and one voter token casts at most
 ``MAX_VOTES_PER_VOTER`` votes per ``VOTER_WINDOW`` seconds. Tokens are made by the client, so the
@@ -91,6 +92,7 @@ __all__ = [
     "MAX_QUESTIONS_PER_ROOM",
     "MAX_QUESTION_INDEX",
     "MAX_ROOMS_PER_CREATOR",
+    "MAX_STORED_ROOMS",
     "MAX_TEXT_LEN",
     "MAX_VOTES_PER_ROOM",
     "MAX_VOTES_PER_VOTER",
@@ -118,13 +120,16 @@ __all__ = [
 
 #: seconds after the teacher's last action when a room expires (a double lecture and a break)
 ROOM_TTL = 4 * 3600.0
-#: open rooms in the whole database (each is a few rows; a school's worth of lectures at once)
-MAX_OPEN_ROOMS = 200
+#: open rooms in the whole database (a school's worth of lectures at once)
+MAX_OPEN_ROOMS = 100
+#: rooms stored, open or closed (a closed room keeps its results until it expires)
+MAX_STORED_ROOMS = 300
 #: rooms one creator token may start within CREATOR_WINDOW seconds
 MAX_ROOMS_PER_CREATOR = 3
 CREATOR_WINDOW = 600.0
-#: votes stored per room (500 students x 40 questions)
-MAX_VOTES_PER_ROOM = 20_000
+#: votes stored per room (400 students x 25 questions); with MAX_STORED_ROOMS it bounds the
+#: database: at most 3 million vote rows, a few hundred MB
+MAX_VOTES_PER_ROOM = 10_000
 #: votes one voter token may cast within VOTER_WINDOW seconds (a student casts one per question)
 MAX_VOTES_PER_VOTER = 5
 VOTER_WINDOW = 10.0
@@ -334,10 +339,16 @@ def _counts(conn: Connection, room_id: int) -> dict[tuple[int, int], int]:
 
 
 def _purge(conn: Connection, now: float) -> int:
-    dead = select(rooms.c.id).where(rooms.c.active_at < now - ROOM_TTL)
+    # lock the expired rooms first: a room that a host action brings back to life meanwhile is
+    # re-checked after that action commits (PostgreSQL) and kept, with its questions and votes
+    dead = list(
+        conn.scalars(select(rooms.c.id).where(rooms.c.active_at < now - ROOM_TTL).with_for_update())
+    )
+    if not dead:
+        return 0
     conn.execute(delete(votes).where(votes.c.room_id.in_(dead)))
     conn.execute(delete(questions).where(questions.c.room_id.in_(dead)))
-    return conn.execute(delete(rooms).where(rooms.c.active_at < now - ROOM_TTL)).rowcount
+    return conn.execute(delete(rooms).where(rooms.c.id.in_(dead))).rowcount
 
 
 @_refusals
@@ -377,7 +388,8 @@ def create_room(engine: Engine, *, creator: str, now: float) -> HostKey:
     Raises
     ------
     PollError
-        ``BAD_TOKEN``; ``TOO_MANY_ROOMS`` (``MAX_OPEN_ROOMS`` open); ``TOO_FAST``
+        ``BAD_TOKEN``; ``TOO_MANY_ROOMS`` (``MAX_OPEN_ROOMS`` open or ``MAX_STORED_ROOMS`` in
+        all); ``TOO_FAST``
         (``MAX_ROOMS_PER_CREATOR`` within ``CREATOR_WINDOW``); ``UNAVAILABLE``.
     """
     creator = check_token(creator, "teacher")
@@ -389,10 +401,10 @@ def create_room(engine: Engine, *, creator: str, now: float) -> HostKey:
             with write_tx(engine) as conn:
                 pg_lock(conn)  # creations one at a time: the caps below are exact
                 _purge(conn, now)
-                open_rooms = conn.scalar(
-                    select(func.count()).select_from(rooms).where(rooms.c.closed.is_(False))
-                )
-                if open_rooms >= MAX_OPEN_ROOMS:
+                stored, open_rooms = conn.execute(
+                    select(func.count(), func.count().filter(rooms.c.closed.is_(False)))
+                ).one()
+                if open_rooms >= MAX_OPEN_ROOMS or stored >= MAX_STORED_ROOMS:
                     raise PollError(
                         Reason.TOO_MANY_ROOMS,
                         "Too many class polls are running right now: try again later, or close "
@@ -766,9 +778,25 @@ def vote(engine: Engine, code: str, voter: str, *, index: int, option: int, now:
                     "The teacher has moved on to another question: your vote was not counted. "
                     "Here is the question now.",
                 )
-            row = _question_row(conn, room.id, index)
-            if row is None:  # pragma: no cover - current_idx always names a stored question
-                raise PollError(Reason.NO_QUESTION, "There is no question yet: wait a moment.")
+            # the question and every count the checks below need, in one round trip
+            mine = select(votes.c.choice).where(
+                votes.c.room_id == room.id, votes.c.idx == index, votes.c.voter == voter
+            )
+            recent = (
+                select(func.count())
+                .select_from(votes)
+                .where(votes.c.voter == voter, votes.c.voted_at > now - VOTER_WINDOW)
+            )
+            stored = select(func.count()).select_from(votes).where(votes.c.room_id == room.id)
+            row = conn.execute(
+                select(
+                    questions.c.revealed,
+                    questions.c.options,
+                    mine.scalar_subquery().label("mine"),
+                    recent.scalar_subquery().label("recent"),
+                    stored.scalar_subquery().label("stored"),
+                ).where(questions.c.room_id == room.id, questions.c.idx == index)
+            ).one()  # current_idx always names a stored question
             if row.revealed:
                 raise PollError(
                     Reason.REVEALED, "The answer has been revealed: this question is closed."
@@ -777,27 +805,14 @@ def vote(engine: Engine, code: str, voter: str, *, index: int, option: int, now:
                 raise PollError(
                     Reason.BAD_OPTION, "That is not one of the answers: pick one of them."
                 )
-            mine = conn.scalar(
-                select(votes.c.choice).where(
-                    votes.c.room_id == room.id, votes.c.idx == index, votes.c.voter == voter
-                )
-            )
-            if mine is not None:
+            if row.mine is not None:
                 raise PollError(
                     Reason.ALREADY_VOTED,
-                    f"You have already voted ({_letter(mine)}): one vote per question.",
+                    f"You have already voted ({_letter(row.mine)}): one vote per question.",
                 )
-            recent = conn.scalar(
-                select(func.count())
-                .select_from(votes)
-                .where(votes.c.voter == voter, votes.c.voted_at > now - VOTER_WINDOW)
-            )
-            if recent >= MAX_VOTES_PER_VOTER:
+            if row.recent >= MAX_VOTES_PER_VOTER:
                 raise PollError(Reason.TOO_FAST, "Too many votes at once: wait a few seconds.")
-            stored = conn.scalar(
-                select(func.count()).select_from(votes).where(votes.c.room_id == room.id)
-            )
-            if stored >= MAX_VOTES_PER_ROOM:
+            if row.stored >= MAX_VOTES_PER_ROOM:
                 raise PollError(
                     Reason.ROOM_FULL, "This poll has taken all the votes it can: sorry."
                 )

@@ -18,6 +18,10 @@ Where the database is
   The driver is psycopg 3 (``postgresql+psycopg://``); a bare ``postgres://`` or
   ``postgresql://`` URL from a hosting provider is rewritten to it by :func:`database_url`.
 
+  Arguments given to ``st.connection`` win over ``secrets.toml``, so the app passes
+  ``url=database_url()`` only when ``secrets.toml`` has no ``[connections.poll]``; it must not
+  pass ``autocommit=True`` (the poll needs transactions: :func:`prepare` refuses such an engine).
+
 How an engine is made ready
 ---------------------------
 Every poll function calls :func:`prepare` first (a dictionary look-up after the first time):
@@ -267,6 +271,7 @@ def prepare(engine: Engine) -> Engine:
     with _READY_LOCK:
         if engine in _READY:
             return engine
+        _check_usable(engine)
         if engine.dialect.name == "sqlite" and not event.contains(
             engine, "connect", _sqlite_connect
         ):
@@ -276,6 +281,18 @@ def prepare(engine: Engine) -> Engine:
         _create_schema(engine)
         _READY[engine] = True
     return engine
+
+
+def _check_usable(engine: Engine) -> None:
+    """Refuse engines on which the poll's guarantees cannot hold."""
+    if engine.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        raise ValueError(
+            "the class poll needs transactions: do not pass autocommit=True to st.connection"
+        )
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        raise ValueError(
+            "the class poll needs an SQLite file (an in-memory database is one per connection)"
+        )
 
 
 def _create_schema(engine: Engine) -> None:
