@@ -170,7 +170,7 @@ def check_token(token: object, what: str = "voter") -> str:
     ):
         raise PollError(
             Reason.BAD_TOKEN,
-            f"This link's {what} id is damaged: open the poll link again.",
+            f"The {what} id this page sent is not valid: open the poll link again.",
         )
     return token
 

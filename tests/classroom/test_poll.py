@@ -73,10 +73,11 @@ def counts(engine: Engine) -> dict[str, int]:
 
 
 def refused(reason: Reason, engine: Engine, fn, *args, **kwargs) -> PollError:
-    """Call fn, expect a PollError with this reason and a message, and an unchanged database."""
+    """Call ``fn(engine, *args, **kwargs)``; expect a PollError with this reason and a message,
+    and an unchanged database."""
     before = snapshot(engine)
     with pytest.raises(PollError) as info:
-        fn(*args, **kwargs)
+        fn(engine, *args, **kwargs)
     err = info.value
     assert err.reason == reason, (err.reason, str(err))
     assert str(err) and str(err)[0].isupper() and str(err).endswith((".", "!"))
@@ -119,9 +120,7 @@ def test_a_lesson_from_start_to_csv(engine, clock):
     assert shown.revealed and shown.answer == 3
     q = current(engine, key.code, now=clock(7)).question
     assert q.revealed and q.answer == 3
-    refused(
-        Reason.REVEALED, engine, vote, engine, key.code, token(), index=0, option=1, now=clock(8)
-    )
+    refused(Reason.REVEALED, engine, vote, key.code, token(), index=0, option=1, now=clock(8))
     reveal(engine, key.code, key.secret, now=clock(9))  # twice: nothing changes
     assert tally(engine, key.code, key.secret, now=clock(9)).counts == (1, 0, 2, 4)
 
@@ -196,9 +195,8 @@ def test_one_vote_per_voter_per_question(engine, clock):
     vote(engine, key.code, v, index=0, option=2, now=clock(1))
     for again in (2, 0):  # the same vote replayed, or a change of mind: both refused
         err = refused(
-            Reason.ALREADY_VOTED, engine, vote, engine, key.code, v, index=0, option=again,
-            now=clock(2),
-        )  # fmt: skip
+            Reason.ALREADY_VOTED, engine, vote, key.code, v, index=0, option=again, now=clock(2)
+        )
         assert "(C)" in str(err)
     assert my_vote(engine, key.code, v, now=clock(3)) == 2
     assert tally(engine, key.code, key.secret, now=clock(3)).counts == (0, 0, 1, 0)
@@ -208,42 +206,31 @@ def test_options_out_of_range_or_not_int_are_refused(engine, clock):
     key = room_with_question(engine, clock())
     for option in [-1, 4, 99, 2**70, 1.0, "1", True, None, [1]]:
         err = refused(
-            Reason.BAD_OPTION, engine, vote, engine, key.code, token(), index=0, option=option,
-            now=clock(1),
-        )  # fmt: skip
+            Reason.BAD_OPTION, engine, vote, key.code, token(), index=0, option=option, now=clock(1)
+        )
         assert "answers" in str(err)
     for index in [-1, 1.0, "0", None, False]:  # the question's index must be an int too
         refused(
-            Reason.BAD_OPTION, engine, vote, engine, key.code, token(), index=index, option=0,
-            now=clock(1),
-        )  # fmt: skip
+            Reason.BAD_OPTION, engine, vote, key.code, token(), index=index, option=0, now=clock(1)
+        )
     assert counts(engine)["poll_vote"] == 0
 
 
 def test_a_late_vote_for_the_previous_question_is_refused(engine, clock):
     key = room_with_question(engine, clock())
     next_question(engine, key.code, key.secret, now=clock(1), **Q1)
-    refused(
-        Reason.MOVED_ON, engine, vote, engine, key.code, token(), index=0, option=0, now=clock(2)
-    )
-    refused(
-        Reason.MOVED_ON, engine, vote, engine, key.code, token(), index=7, option=0, now=clock(2)
-    )
+    refused(Reason.MOVED_ON, engine, vote, key.code, token(), index=0, option=0, now=clock(2))
+    refused(Reason.MOVED_ON, engine, vote, key.code, token(), index=7, option=0, now=clock(2))
 
 
 def test_no_votes_before_the_first_question_or_after_closing(engine, clock):
     key = create_room(engine, creator=token("teacher"), now=clock())
-    refused(
-        Reason.NO_QUESTION, engine, vote, engine, key.code, token(), index=0, option=0, now=clock(1)
-    )
+    refused(Reason.NO_QUESTION, engine, vote, key.code, token(), index=0, option=0, now=clock(1))
     set_question(engine, key.code, key.secret, index=0, now=clock(2), **Q0)
     close_room(engine, key.code, key.secret, now=clock(3))
-    refused(Reason.CLOSED, engine, vote, engine, key.code, token(), index=0, option=0, now=clock(4))
-    refused(
-        Reason.CLOSED, engine, set_question, engine, key.code, key.secret, index=1, now=clock(4),
-        **Q1,
-    )  # fmt: skip
-    refused(Reason.CLOSED, engine, reveal, engine, key.code, key.secret, now=clock(4))
+    refused(Reason.CLOSED, engine, vote, key.code, token(), index=0, option=0, now=clock(4))
+    refused(Reason.CLOSED, engine, set_question, key.code, key.secret, index=1, now=clock(4), **Q1)
+    refused(Reason.CLOSED, engine, reveal, key.code, key.secret, now=clock(4))
     close_room(engine, key.code, key.secret, now=clock(5))  # idempotent
     assert tally(engine, key.code, key.secret, now=clock(5)).total == 0
 
@@ -267,9 +254,7 @@ def test_forged_host_secrets_are_refused_and_change_nothing(engine, clock):
     ]
     for secret in forged:
         for fn, kwargs in host_calls:
-            err = refused(
-                Reason.NOT_HOST, engine, fn, engine, key.code, secret, now=clock(2), **kwargs
-            )
+            err = refused(Reason.NOT_HOST, engine, fn, key.code, secret, now=clock(2), **kwargs)
             assert "teacher" in str(err)
     q = current(engine, key.code, now=clock(3)).question
     assert (q.index, q.revealed) == (0, False)
@@ -299,9 +284,8 @@ def test_host_questions_are_validated(engine, clock):
     for change in bad:
         args = {"index": 1, **Q0, **change}
         refused(
-            Reason.BAD_QUESTION, engine, set_question, engine, key.code, key.secret,
-            now=clock(1), **args,
-        )  # fmt: skip
+            Reason.BAD_QUESTION, engine, set_question, key.code, key.secret, now=clock(1), **args
+        )
 
 
 def test_asking_a_question_again(engine, clock):
@@ -316,9 +300,8 @@ def test_asking_a_question_again(engine, clock):
     assert tally(engine, key.code, key.secret, now=clock(5)).counts == (0, 1, 0, 0)
     # other words under a number that has votes: refused
     refused(
-        Reason.BAD_QUESTION, engine, set_question, engine, key.code, key.secret, index=0,
-        now=clock(6), **Q1,
-    )  # fmt: skip
+        Reason.BAD_QUESTION, engine, set_question, key.code, key.secret, index=0, now=clock(6), **Q1
+    )
     # ... and under a number without votes: replaced
     set_question(engine, key.code, key.secret, index=1, now=clock(7), **dict(Q1, answer=2))
     assert tally(engine, key.code, key.secret, now=clock(8)).answer == 2
@@ -357,7 +340,7 @@ def test_odd_codes_are_refused_before_the_database(engine, clock):
             (tally, (key.secret,), {}),
         ],
     ):
-        err = refused(Reason.BAD_CODE, engine, fn, engine, raw, *args, now=clock(1), **kwargs)
+        err = refused(Reason.BAD_CODE, engine, fn, raw, *args, now=clock(1), **kwargs)
         assert "K7P-4QX" in str(err)  # shows what a code looks like, never echoes the input
 
 
@@ -371,7 +354,7 @@ def test_unknown_codes_are_refused(engine, clock):
         (set_question, (key.secret,), {"index": 1, **Q1}),
         (tally, (key.secret,), {}),
     ]:
-        err = refused(Reason.NO_ROOM, engine, fn, engine, unknown, *args, now=clock(1), **kwargs)
+        err = refused(Reason.NO_ROOM, engine, fn, unknown, *args, now=clock(1), **kwargs)
         assert format_code(unknown) in str(err)
 
 
@@ -381,11 +364,9 @@ BAD_TOKENS = ["", "short", "x" * 65, "has space", "semi;colon", "tok\n12345", "Ã
 def test_odd_voter_and_creator_tokens_are_refused(engine, clock):
     key = room_with_question(engine, clock())
     for bad in BAD_TOKENS:
-        refused(
-            Reason.BAD_TOKEN, engine, vote, engine, key.code, bad, index=0, option=0, now=clock(1)
-        )
-        refused(Reason.BAD_TOKEN, engine, my_vote, engine, key.code, bad, now=clock(1))
-        refused(Reason.BAD_TOKEN, engine, create_room, engine, creator=bad, now=clock(1))
+        refused(Reason.BAD_TOKEN, engine, vote, key.code, bad, index=0, option=0, now=clock(1))
+        refused(Reason.BAD_TOKEN, engine, my_vote, key.code, bad, now=clock(1))
+        refused(Reason.BAD_TOKEN, engine, create_room, creator=bad, now=clock(1))
 
 
 # -- expiry, caps, floods -----------------------------------------------------------------------
@@ -409,7 +390,7 @@ def test_rooms_expire_after_the_teachers_last_action(engine, clock):
         (results_csv, (key.secret,), {}),
         (close_room, (key.secret,), {}),
     ]:
-        refused(Reason.NO_ROOM, engine, fn, engine, key.code, *args, now=gone, **kwargs)
+        refused(Reason.NO_ROOM, engine, fn, key.code, *args, now=gone, **kwargs)
     assert counts(engine)["poll_vote"] == 2  # still stored: purged lazily...
     fresh = create_room(engine, creator=token("teacher"), now=gone)  # ...by the next create
     assert counts(engine) == {"poll_meta": 1, "poll_room": 1, "poll_question": 0, "poll_vote": 0}
@@ -421,7 +402,7 @@ def test_open_rooms_cap(engine, clock, monkeypatch):
     keys = [create_room(engine, creator=token("teacher"), now=clock(i)) for i in range(3)]
     assert len({k.code for k in keys}) == 3
     err = refused(
-        Reason.TOO_MANY_ROOMS, engine, create_room, engine, creator=token("teacher"), now=clock(5)
+        Reason.TOO_MANY_ROOMS, engine, create_room, creator=token("teacher"), now=clock(5)
     )
     assert "try again later" in str(err)
     close_room(engine, keys[0].code, keys[0].secret, now=clock(6))  # a closed room is not open
@@ -435,9 +416,7 @@ def test_stored_rooms_cap_counts_closed_rooms_until_they_expire(engine, clock, m
     for i in range(2):
         key = create_room(engine, creator=token("teacher"), now=clock(i))
         close_room(engine, key.code, key.secret, now=clock(i))
-    refused(
-        Reason.TOO_MANY_ROOMS, engine, create_room, engine, creator=token("teacher"), now=clock(5)
-    )
+    refused(Reason.TOO_MANY_ROOMS, engine, create_room, creator=token("teacher"), now=clock(5))
     assert purge_expired(engine, now=clock(P.ROOM_TTL)) == 0
     assert purge_expired(engine, now=clock(P.ROOM_TTL + 0.5)) == 1  # the one closed at 0
     create_room(engine, creator=token("teacher"), now=clock(P.ROOM_TTL + 1))
@@ -448,7 +427,7 @@ def test_a_flood_of_rooms_from_one_creator_is_refused(engine, clock):
     me = token("teacher")
     for i in range(P.MAX_ROOMS_PER_CREATOR):
         create_room(engine, creator=me, now=clock(i))
-    err = refused(Reason.TOO_FAST, engine, create_room, engine, creator=me, now=clock(10))
+    err = refused(Reason.TOO_FAST, engine, create_room, creator=me, now=clock(10))
     assert "wait" in str(err)
     create_room(engine, creator=token("teacher"), now=clock(10))  # someone else may
     create_room(engine, creator=me, now=clock(P.CREATOR_WINDOW + 1))  # and later, me too
@@ -465,9 +444,8 @@ def test_a_flood_of_votes_from_one_voter_is_refused(engine, clock):
     next_question(engine, keys[1].code, keys[1].secret, now=clock(2), **Q1)
     idx = current(engine, keys[1].code, now=clock(2)).question.index
     err = refused(
-        Reason.TOO_FAST, engine, vote, engine, keys[1].code, flooder, index=idx, option=0,
-        now=clock(2),
-    )  # fmt: skip
+        Reason.TOO_FAST, engine, vote, keys[1].code, flooder, index=idx, option=0, now=clock(2)
+    )
     assert "wait" in str(err)
     vote(engine, keys[1].code, flooder, index=idx, option=0, now=clock(2 + P.VOTER_WINDOW))
 
@@ -477,9 +455,7 @@ def test_votes_per_room_cap(engine, clock, monkeypatch):
     key = room_with_question(engine, clock())
     for _ in range(3):
         vote(engine, key.code, token(), index=0, option=0, now=clock(1))
-    refused(
-        Reason.ROOM_FULL, engine, vote, engine, key.code, token(), index=0, option=0, now=clock(1)
-    )
+    refused(Reason.ROOM_FULL, engine, vote, key.code, token(), index=0, option=0, now=clock(1))
     other = room_with_question(engine, clock())  # the cap is per room
     vote(engine, other.code, token(), index=0, option=0, now=clock(1))
 
@@ -488,9 +464,7 @@ def test_questions_per_room_cap(engine, clock, monkeypatch):
     monkeypatch.setattr(P, "MAX_QUESTIONS_PER_ROOM", 2)
     key = room_with_question(engine, clock())
     next_question(engine, key.code, key.secret, now=clock(1), **Q1)
-    refused(
-        Reason.ROOM_FULL, engine, next_question, engine, key.code, key.secret, now=clock(2), **Q0
-    )
+    refused(Reason.ROOM_FULL, engine, next_question, key.code, key.secret, now=clock(2), **Q0)
     set_question(engine, key.code, key.secret, index=0, now=clock(3), **Q0)  # going back is fine
 
 
@@ -502,7 +476,7 @@ def test_codes_of_live_rooms_are_not_reused(engine, clock, monkeypatch):
     assert again.code != key.code
     draws2 = itertools.repeat(key.code)
     monkeypatch.setattr(P, "new_code", lambda: next(draws2))
-    refused(Reason.UNAVAILABLE, engine, create_room, engine, creator=token("teacher"), now=clock(2))
+    refused(Reason.UNAVAILABLE, engine, create_room, creator=token("teacher"), now=clock(2))
     # once the room has expired (and is purged) its code may be drawn again
     reused = create_room(engine, creator=token("teacher"), now=clock(P.ROOM_TTL + 10))
     assert reused.code == key.code and reused.secret != key.secret
