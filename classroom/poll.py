@@ -326,7 +326,7 @@ def _question(row: Row[Any], *, with_answer: bool) -> Question:
 
 
 def _counts(conn: Connection, room_id: int) -> dict[tuple[int, int], int]:
-    """Votes per (question index, option) in one room: the tally query (index-only)."""
+    """Votes per (question index, option) in one room (for the CSV), from the tally index."""
     rows = conn.execute(
         select(votes.c.idx, votes.c.choice, func.count())
         .where(votes.c.room_id == room_id)
