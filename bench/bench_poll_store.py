@@ -119,11 +119,11 @@ def main() -> None:
 
     server = None
     rows = []
+    scratch = tempfile.TemporaryDirectory(prefix="lrlab-bench-")
     try:
         for backend in args.backends.split(","):
             if backend == "sqlite":
-                folder = tempfile.mkdtemp(prefix="lrlab-bench-")
-                url = f"sqlite:///{folder}/poll.sqlite3"
+                url = f"sqlite:///{scratch.name}/poll.sqlite3"
             else:
                 url = os.environ.get(pg.PG_ENV, "")
                 if url:
@@ -140,6 +140,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
+        scratch.cleanup()
 
     print(f"{args.students} students, one vote each; the teacher polls the tally every 50 ms\n")
     head = (
