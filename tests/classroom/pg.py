@@ -144,3 +144,31 @@ def start(attempts: int = 3) -> Server:
 def normalise_url(url: str) -> str:
     """A PostgreSQL URL with the psycopg 3 driver named (``postgres://`` is accepted too)."""
     return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url.strip())
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m tests.classroom.pg start`` prints a started server as JSON (its ``url`` for
+    ``LRLAB_TEST_PG_URL``); ``... stop '<that JSON>'`` stops it and deletes its files.
+    ``.ci/run`` uses this to start one server for the whole test run."""
+    import json
+
+    if argv[:1] == ["start"]:
+        s = start()
+        print(
+            json.dumps(
+                {"url": s.url, "folder": str(s.folder), "pg_ctl": s.pg_ctl, "data": str(s.data)}
+            )
+        )
+        return 0
+    if argv[:1] == ["stop"] and len(argv) == 2:
+        d = json.loads(argv[1])
+        Server(d["url"], Path(d["folder"]), list(d["pg_ctl"]), Path(d["data"])).stop()
+        return 0
+    print(_main.__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_main(sys.argv[1:]))
