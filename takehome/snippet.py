@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-__all__ = ["MARKER", "Snippet", "ident", "join", "kwargs", "lit", "read_template"]
+__all__ = ["MARKER", "Snippet", "call", "ident", "join", "kwargs", "lit", "read_template"]
 
 #: import lines are sorted into these groups, in this order (as isort would)
 _STDLIB = ("math",)
@@ -82,12 +82,23 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 
 def _sorted_imports(lines: Iterable[str]) -> list[str]:
+    """Import lines de-duplicated, ``from m import a`` and ``from m import b`` merged, sorted in
+    isort's groups (standard library, third party, LR Lab)."""
+
     def group(line: str) -> int:
         module = line.split()[1].split(".")[0]
         return 0 if module in _STDLIB else 2 if module in _LOCAL else 1
 
-    uniq = _unique(lines)
-    return sorted(uniq, key=lambda line: (group(line), line.startswith("from "), line))
+    plain: list[str] = []
+    names: dict[str, list[str]] = {}
+    for line in _unique(lines):
+        words = line.split(" import ", 1)
+        if line.startswith("from ") and len(words) == 2 and "(" not in line:
+            names.setdefault(words[0], []).extend(n.strip() for n in words[1].split(","))
+        else:
+            plain.append(line)
+    merged = [f"{head} import {', '.join(sorted(set(ns)))}" for head, ns in names.items()]
+    return sorted([*plain, *merged], key=lambda line: (group(line), line.startswith("from "), line))
 
 
 def join(*parts: Snippet, notes: Iterable[str] = ()) -> Snippet:
@@ -161,6 +172,30 @@ def ident(name: str) -> str:
     if not isinstance(name, str) or not _IDENT.match(name) or name.startswith("__"):
         raise ValueError(f"{name!r} is not a plain identifier")
     return name
+
+
+#: generated lines are wrapped to this width, as LR Lab's own code
+WIDTH = 99
+
+
+def call(head: str, args: Iterable[str], *, indent: str = "", tail: str = "") -> str:
+    """``head(a, b)`` on one line if it fits in :data:`WIDTH` columns, else one argument per
+    line.  ``head`` includes what comes before the bracket, e.g. ``"result = train"``.
+
+    >>> print(call("x = f", ["1", "2"]))
+    x = f(1, 2)
+    >>> print(call("result = some_function", ["alpha=" + "1" * 40, "beta=" + "2" * 40]))
+    result = some_function(
+        alpha=1111111111111111111111111111111111111111,
+        beta=2222222222222222222222222222222222222222,
+    )
+    """
+    items = list(args)
+    one = f"{indent}{head}({', '.join(items)}){tail}"
+    if len(one) <= WIDTH or not items:
+        return one
+    inner = "\n".join(f"{indent}    {a}," for a in items)
+    return f"{indent}{head}(\n{inner}\n{indent}){tail}"
 
 
 def kwargs(values: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str:
