@@ -46,7 +46,7 @@ def _rate(lr: float) -> float:
 
 
 def _params(params: str) -> str:
-    if not isinstance(params, str) or not _PARAMS.match(params):
+    if not isinstance(params, str) or not _PARAMS.match(params) or "__" in params:
         raise ValueError(f"params must be a name such as model.parameters() or [x], got {params!r}")
     return params
 

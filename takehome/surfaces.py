@@ -23,7 +23,6 @@ from engine.descent import MAX_RUNS, MAX_STEPS
 from engine.expr import (
     FUNCTIONS,
     MAX_LENGTH,
-    ExpressionError,
     ExprNode,
     expression_tree,
     parse_function,
@@ -111,7 +110,7 @@ def formula_code(node: ExprNode, variables: Sequence[str], *, torch: bool = True
     ``torch=True``: functions as ``torch.sin`` ..., ``pi`` and ``e`` as ``math.pi`` and
     ``math.e``, and every variable-free part that is more than a number (``sin(1)``, ``1/3``) as
     its value, computed as LR Lab computes it (torch functions need tensors, and Python would
-    raise where numpy gives inf).  ``torch=False``: the parser's own compact syntax, which
+    raise where numpy gives inf; an infinite or undefined value is ``math.inf`` / ``math.nan``).  ``torch=False``: the parser's own compact syntax, which
     :func:`engine.expr.parse_function` reads back to the same tree.
 
     Examples
@@ -130,12 +129,12 @@ def formula_code(node: ExprNode, variables: Sequence[str], *, torch: bool = True
         if torch and op not in ("const", "var") and not _has_var(n) and not _arith(n):
             # (checked on every variable-free node, so at most the maximal ones are folded)
             v = _value(n)
-            if not math.isfinite(v):
-                raise ExpressionError(
-                    "a constant part of the formula is not a finite number, which PyTorch "
-                    "code cannot write"
-                )
-            text, op = (f"-{_number(-v)}", "neg") if v < 0 else (_number(v), "const")
+            if math.isnan(v):
+                text, op = "math.nan", "const"
+            elif math.isinf(v):
+                text, op = ("-math.inf", "neg") if v < 0 else ("math.inf", "const")
+            else:
+                text, op = (f"-{_number(-v)}", "neg") if v < 0 else (_number(v), "const")
         elif op == "const":
             if n.label in ("pi", "e"):
                 text = f"math.{n.label}" if torch else n.label
