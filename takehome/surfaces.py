@@ -301,7 +301,7 @@ def torch_loss(spec: FunctionSpec, *, name: str = "loss_fn") -> Snippet:
     else:
         body, what = _catalogue_body(spec.key, dict(spec.params))
         args = "x" if spec.dim == 1 else "x, y"
-        doc = f"LR Lab's {what}."
+        doc = f"LR Lab's surface: {what}."
     code = f'def {name}({args}):\n    """{doc}"""\n    return {body}'
     imports = ["import torch"]
     if "math." in body:
