@@ -139,6 +139,8 @@ def lit(value: Any) -> str:
     """
     if value is None or isinstance(value, bool):
         return repr(value)
+    if hasattr(value, "dtype") and value.dtype.kind == "b":  # numpy's bool
+        return repr(bool(value))
     if isinstance(value, int) or (hasattr(value, "dtype") and value.dtype.kind in "iu"):
         return repr(int(value))
     if isinstance(value, float) or (hasattr(value, "dtype") and value.dtype.kind == "f"):

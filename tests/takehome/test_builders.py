@@ -58,6 +58,12 @@ def test_lit_quotes_any_text_inertly(text):
     assert isinstance(tree.body, ast.Constant) and tree.body.value == text
 
 
+def test_lit_takes_numpy_scalars():
+    import numpy as np
+
+    assert [lit(v) for v in (np.float64(0.1), np.int64(3), np.bool_(True))] == ["0.1", "3", "True"]
+
+
 def test_lit_refuses_nan_and_odd_types():
     with pytest.raises(ValueError):
         lit(float("nan"))
