@@ -362,6 +362,15 @@ _LECTURE_CSS = """
 [data-testid="stMain"] h1 { font-size: 3rem; }
 [data-testid="stMain"] .stButton button { font-size: 1.35rem; min-height: 3.2rem; padding: 0.4rem 1.4rem; }
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.15rem; }
+[data-testid="stMain"] code, [data-testid="stMain"] pre { font-size: 1.15rem !important; }
+[data-testid="stMain"] [data-testid="stSliderTickBar"],
+[data-testid="stMain"] [data-testid="stSliderThumbValue"] p { font-size: 1.15rem; }
+[data-testid="stMain"] table, [data-testid="stMain"] [data-testid="stTable"] td,
+[data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.15rem; }
+[data-testid="stMain"] [data-testid="stExpander"] summary p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stAlertContainer"] p { font-size: 1.2rem; }
 </style>
 """
 

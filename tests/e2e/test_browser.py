@@ -127,7 +127,8 @@ _CUT_OFF_JS = """
 """
 
 #: visible text in the lesson (not the sidebar) smaller than the limit: HTML text and the
-#: charts' SVG text; the chart toolbar's tooltips and hidden elements do not count
+#: charts' SVG text; the chart toolbar's tooltips, icons (ligatures) and hidden elements do
+#: not count
 _SMALL_TEXT_JS = """
 (limit) => {
   const main = document.querySelector('[data-testid=stMain]');
@@ -139,6 +140,7 @@ _SMALL_TEXT_JS = """
     const t = n.textContent.trim();
     const el = n.parentElement;
     if (!t || !el || el.closest('.modebar, .hoverlayer, [role=tooltip], .katex')) continue;
+    if (el.closest('[data-testid=stIconMaterial]') || /Material/.test(getComputedStyle(el).fontFamily)) continue;
     if (!visible(el)) continue;
     const px = parseFloat(getComputedStyle(el).fontSize);
     if (px < limit - 0.5) out.add(`${Math.round(px * 10) / 10}px "${t.slice(0, 40)}"`);
