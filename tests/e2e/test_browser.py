@@ -90,9 +90,14 @@ def full_page_screenshot(page, size: tuple[int, int], shot: Path, max_height: in
 
 
 def resize(page, size: tuple[int, int]) -> None:
-    """A new viewport, and time for the charts to re-lay out."""
+    """A new viewport, and time for the charts to re-lay out to it."""
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg'))"
+        ".every(s => s.getBoundingClientRect().right <= window.innerWidth + 1)",
+        timeout=15_000,
+    )
+    page.wait_for_timeout(400)
 
 
 #: every text plotly draws around a chart: titles of the chart and of every (sub)plot's axes
