@@ -187,7 +187,7 @@ def surface_runs(kappa: float, where: str, lr0: float, rule: str, beta: float, s
             "loss": r.loss[0],
             "kind": r.verdicts[0].kind,
             "text": r.verdicts[0].text,
-            "blow": int(r.blowup_step[0]),
+            "blow": int(r.diverged_at[0]),
         }
     return out
 
