@@ -13,6 +13,7 @@ from engine.data import load_dataset
 from engine.models import ModelSpec
 from engine.range_test import range_test
 from engine.train import classify_run, train
+from engine.verdict import NEVER
 from lessons.ui.widgets import fmt_lr
 from tests.lessons.apptest import assert_ok, open_page, texts
 
@@ -129,7 +130,7 @@ def test_defaults_show_the_engine_suggestions_and_hand_on_the_bounds(page):
     assert f"{fmt_lr(lo3)} … {fmt_lr(hi3)}" in body
     # the defaults show the point: the loss falls, then the run blows up; Smith's max is
     # below where it stopped and above where the loss started to fall
-    assert r.stopped_at is not None
+    assert r.diverged_at != NEVER
     assert b.start.lr < b.max_lr.lr < r.lrs[-1]
     check_bounds(at, r)
     assert at.session_state["rt_bounds"]["max_lr"] == b.max_lr.lr
