@@ -12,9 +12,9 @@ import streamlit as st
 
 from engine.data import load_dataset
 from engine.descent import run_descent
+from engine.fmt import rate as fmt
 from engine.hypergrad import (
     final_rate_spread,
-    fmt,
     measure_cost,
     rate_story,
     sensitivity,
