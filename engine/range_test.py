@@ -49,8 +49,13 @@ from engine.optim import Optimizer
 from engine.verdict import NEVER
 
 __all__ = [
+    "DESCENT_TOL",
     "MAX_ITERS",
+    "MIN_POINTS",
+    "RAGGED_FLOOR",
     "RAMP_MODES",
+    "SKIP_END",
+    "STEEP_WINDOW",
     "lr_ramp",
     "smooth_loss",
     "divergence_index",

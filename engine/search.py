@@ -36,6 +36,7 @@ from engine.data import Dataset, subset_dataset
 from engine.models import ModelSpec
 from engine.optim import Optimizer
 from engine.train import History, train
+from engine.verdict import NEVER
 
 __all__ = [
     "SearchStage",
@@ -84,9 +85,10 @@ class SearchStage:
 
     @property
     def best(self) -> int:
-        """Index of the lowest final loss (the first one if several tie; -1 if all diverged)."""
+        """Index of the lowest final loss (the first one if several tie;
+        :data:`~engine.verdict.NEVER` if all diverged)."""
         if not np.isfinite(self.final_loss).any():
-            return -1
+            return NEVER
         return int(np.argmin(self.final_loss))
 
 
@@ -244,7 +246,7 @@ def coarse_to_fine(
     )
     # centre of stage 2: the best coarse rate (the smallest rate if everything diverged)
     b = coarse.best
-    centre = math.log10(coarse_lrs[b if b >= 0 else 0])
+    centre = math.log10(coarse_lrs[b if b != NEVER else 0])
     half = 0.5 * float(refine_decades)
     a_exp, b_exp = max(lo, centre - half), min(hi, centre + half)
     if sampling == "grid":
@@ -264,8 +266,8 @@ def coarse_to_fine(
         seed=seed,
     )
     rb = refine.best
-    best_lr = float(refine_lrs[rb]) if rb >= 0 else math.nan
-    best_loss = float(refine.final_loss[rb]) if rb >= 0 else math.inf
+    best_lr = float(refine_lrs[rb]) if rb != NEVER else math.nan
+    best_loss = float(refine.final_loss[rb]) if rb != NEVER else math.inf
     density = (int(refine_points) - 1) / float(refine_decades)
     grid_points = int(round((hi - lo) * density)) + 1
     grid_cost = grid_points * data.n_train * int(refine_epochs)
