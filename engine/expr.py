@@ -50,6 +50,9 @@ __all__ = [
     "MAX_NODES",
     "MAX_EXPONENT",
     "MAX_LITERAL",
+    "MAX_DEPTH",
+    "MAX_PAREN_DEPTH",
+    "MAX_DERIVED_NODES",
 ]
 
 MAX_LENGTH = 200
