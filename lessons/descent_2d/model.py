@@ -384,7 +384,7 @@ def compute(p: Params) -> Result:
             measured_to=np.full(k, NEVER), predicted=nan, curvature=empty[..., 0],
             left_at=np.full(k, NEVER),
         )  # fmt: skip
-    blowup = _diverged_at(res)
+    blowup = np.asarray(res.diverged_at, dtype=np.int64)
     pts = np.asarray(points, dtype=float).reshape(-1, 2)
     m = measured_contraction(res.path, pts, window=WINDOW)
     predicted = np.full(len(configs), np.nan)
@@ -414,14 +414,6 @@ def compute(p: Params) -> Result:
     why = tuple(_why(out, i) for i in range(len(configs)))
     texts = tuple(t if w is None else f"{t}. {w}" for t, w in zip(out.texts, why, strict=True))
     return replace(out, texts=texts)
-
-
-def _diverged_at(res) -> np.ndarray:
-    """The step each run blew up at (NEVER if it did not), whatever the engine calls it."""
-    for name in ("diverged_at", "blowup_step"):
-        if hasattr(res, name):
-            return np.asarray(getattr(res, name), dtype=np.int64)
-    raise AttributeError("the descent result has no blow-up steps")
 
 
 def _picture(s: Surface, view: str):

@@ -162,18 +162,11 @@ class Params:
 
 # ------------------------------------------------------------------------------ verdicts
 
-#: the engine's older names for two kinds (engine.train.classify_run before it returned Kind)
-_ENGINE_KINDS = {"converged fast": Kind.CONVERGED, "converging slowly": Kind.SLOW}
-
-
-def _kind(k) -> Kind:
-    return _ENGINE_KINDS.get(str(k), None) or Kind(k)
-
 
 def engine_kind(h: History, k: int) -> tuple[Kind, str]:
     """The engine's classifier, as a Kind and its sentence."""
     kind, text = classify_run(h, k)
-    return _kind(kind), text
+    return Kind(kind), text
 
 
 def _best(h: History) -> int | None:
@@ -438,7 +431,7 @@ def _row_text(r: Result, k: int) -> str:
     name, _, want = SLOTS[k]
     text = r.texts[k]
     if r.kinds[k] != want:
-        text += f" (so this rate does not show the *{name}* regime here, which is *{want}*)"
+        text += f" (so this rate does not show the {name} regime here, which is {want})"
     return text
 
 
@@ -453,7 +446,7 @@ def rows(p: Params, r: Result, answered: bool = True) -> list[Row]:
             r.labels[QUIZ_RUN],
             Kind.PENDING,
             f"trained too ({r.history.T} iterations, like the others); answer the question "
-            "above, or switch on *Skip the question*, to see what it did.",
+            "above, or switch on Skip the question, to see what it did.",
         )
     return out
 

@@ -37,7 +37,7 @@ def assert_shows(at, p: Params | None = None) -> model.Result:
     r = compute(p)
     body = texts(at)
     for row in model.rows(p, r):
-        assert f"**{row.label}** — *{row.kind}*: {row.text}" in body, row.label
+        assert f"{row.label} — {row.kind}: {row.text}" in body, row.label
     return r
 
 

@@ -28,10 +28,7 @@ def run(p: Params) -> model.Result:
 
 
 def engine_kind(h, k) -> Kind:
-    kind = classify_run(h, k)[0]
-    return {"converged fast": Kind.CONVERGED, "converging slowly": Kind.SLOW}.get(
-        str(kind), None
-    ) or Kind(kind)
+    return Kind(classify_run(h, k)[0])
 
 
 @pytest.mark.parametrize(("mdl", "data"), COMBOS)
