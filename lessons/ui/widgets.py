@@ -88,14 +88,15 @@ def preset_buttons(target: str, presets: Sequence[Preset], current: float) -> No
 def download_csv(
     df: pd.DataFrame, filename: str, *, key: str, label: str = "Download data (CSV)"
 ) -> None:
-    """A download button with the data behind a chart."""
+    """A download button with the data behind a chart (the CSV is written when clicked)."""
     st.download_button(
         label,
-        df.to_csv(index=False).encode("utf-8"),
+        lambda: df.to_csv(index=False).encode("utf-8"),
         file_name=filename,
         mime="text/csv",
         key=key,
         icon=":material/download:",
+        on_click="ignore",
     )
 
 
