@@ -90,7 +90,17 @@ def _run_points(
     return idx, path[idx]
 
 
-def _marks(fig: go.Figure, points: Sequence[Sequence[float]], name: str, symbol: str, size: int):
+def _marks(
+    fig: go.Figure,
+    points: Sequence[Sequence[float]],
+    name: str,
+    symbol: str,
+    size: int,
+    fill: str = "#000000",
+    edge: str = "#ffffff",
+):
+    """Points to mark, ink and outline of opposite shades: seen on the pale contours and in the
+    legend of the dark theme alike."""
     if len(points) == 0:
         return
     pts = np.asarray(points, dtype=float).reshape(-1, 2)
@@ -99,7 +109,12 @@ def _marks(fig: go.Figure, points: Sequence[Sequence[float]], name: str, symbol:
             x=pts[:, 0],
             y=pts[:, 1],
             mode="markers",
-            marker={"symbol": symbol, "size": size, "color": "#000000", "line": {"width": 1.5}},
+            marker={
+                "symbol": symbol,
+                "size": size,
+                "color": fill,
+                "line": {"width": 2, "color": edge},
+            },
             name=name,
             hovertemplate=f"{name} (%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
         )
@@ -172,9 +187,9 @@ def contour_figure(
             )
         )
     if paths.size:
-        _marks(fig, [paths[0, 0]], "start", "circle-open", 16)
-    _marks(fig, minima, "minimum", "star", 14)
-    _marks(fig, saddles, "saddle point", "x-thin-open", 12)
+        _marks(fig, [paths[0, 0]], "start", "circle", 14, fill="#ffffff", edge="#000000")
+    _marks(fig, minima, "minimum", "star", 15)
+    _marks(fig, saddles, "saddle point", "x", 13)
     fig.update_layout(
         xaxis={
             "title": {"text": "x"},
@@ -274,7 +289,12 @@ def surface3d_figure(
                 y=m[:, 1],
                 z=np.full(len(m), bottom),
                 mode="markers",
-                marker={"symbol": "diamond", "size": 5, "color": "#000000"},
+                marker={
+                    "symbol": "diamond",
+                    "size": 5,
+                    "color": "#000000",
+                    "line": {"color": "#ffffff", "width": 1},
+                },
                 name="minimum",
                 hoverinfo="skip",
             )
@@ -418,7 +438,7 @@ def contraction_figure(
                 y=np.abs(1.0 - grid * lam_i),
                 mode="lines",
                 line={"color": GREY, "width": 1.5, "dash": d},
-                name=f"|1 − lr·{name}| ({name} = {fmt.num(lam_i)})",
+                name=f"|1 − lr·{name}| ({name} = {fmt.num(lam_i, 4)})",
                 hoverinfo="skip",
             )
         )

@@ -703,7 +703,7 @@ def caption(r: Result, view: str) -> str:
         marks = "stars are minima" if r.minima else "the cross is the saddle point"
         return (
             "Seen from above: contour lines of the loss, spaced evenly in log(loss) so the "
-            f"valley floor shows; each line with markers is one run from the open circle, "
+            f"valley floor shows; each line with markers is one run from the ringed start circle, "
             f"{marks}." + _left_sentence(r)
         )
     if view == SURFACE3D:
