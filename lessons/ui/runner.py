@@ -77,6 +77,8 @@ class Section:
     result)`` draws the figures.  ``question(params, result)`` is the predict-then-reveal
     question (its answer is in the link under ``quiz_key``); ``rows(params, result)`` the
     verdict lines; ``data(params, result)`` the CSV behind the main chart.
+    ``ask_below_chart`` puts the question under the main chart instead of above it (a
+    question about what the chart shows); lecture mode always has it under the controls.
     """
 
     params: type
@@ -90,6 +92,7 @@ class Section:
     data_name: str = "data"
     title: str | None = None
     cache_entries: int = 32
+    ask_below_chart: bool = False
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,8 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
         st.header(section.title)
     if big:
         top, ctrl, ask, body = st.container(), st.container(), st.container(), st.container()
+    elif section.ask_below_chart:
+        ctrl, top, ask, body = st.container(), st.container(), st.container(), st.container()
     else:
         ctrl, ask, top, body = st.container(), st.container(), st.container(), st.container()
     ctx = Ctx(big, dark, top, ctrl, body, answered=_answered(section))
