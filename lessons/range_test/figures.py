@@ -377,11 +377,12 @@ def try_it_figure(
                 {
                     "type": "scatter",
                     "x": [d],
-                    "y": [10 ** (y_hi - 0.08)],
+                    "y": [10 ** (y_hi - 0.12)],
                     "mode": "markers+text",
+                    "cliponaxis": False,
                     "marker": {"symbol": "x", "size": 14, "color": color(i)},
                     "text": ["diverged"],
-                    "textposition": "bottom center",
+                    "textposition": "middle right",
                     "textfont": {"color": color(i)},
                     "name": f"{label}: diverged",
                     "showlegend": False,
@@ -394,7 +395,8 @@ def try_it_figure(
             "title": {"text": "validation loss (log scale)"},
             "type": "log",
             "range": [y_lo, y_hi],
-            "dtick": "D2",
+            # 1, 2, 5 in every decade on a short axis; only the powers of ten on a long one
+            "dtick": "D2" if y_hi - y_lo <= 2.5 else 1,
         },
     }
     return _figure(traces, layout, height=400, big=big)

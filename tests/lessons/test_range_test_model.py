@@ -23,6 +23,7 @@ from lessons.range_test.model import Params
 from lessons.ui import fields as F
 from lessons.ui import guide
 from lessons.ui.common import kind_of, snap
+from lessons.ui.style import PALETTE, for_dark
 
 
 @pytest.fixture(scope="module")
@@ -241,6 +242,9 @@ def test_rule_labels_never_overlap_on_a_phone(default):
     assert sorted(a.text for a in notes) == sorted(m.label for m in marks)
     # the legend sits under the chart; the top is kept free for the chart's toolbar
     assert fig.layout.legend.y < 0 and fig.layout.margin.t >= 40
+    # in the dark theme the smoothed curve (the palette's black) is drawn light
+    dark = for_dark(fig)
+    assert all(t.line.color != PALETTE[6] for t in dark.data if t.line and t.line.color)
     big = range_test_figure(default.run.lrs, default.run.loss, default.run.smooth, marks, big=True)
     assert big.layout.font.size > fig.layout.font.size
     assert big.layout.annotations[0].font.size > notes[0].font.size
