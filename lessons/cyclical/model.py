@@ -24,7 +24,6 @@ from lessons.ui.common import (
     HIDDEN,
     binned,
     data_and_spec,
-    kind_of,
     rate_grid,
     snap,
 )
@@ -424,7 +423,7 @@ def _runs(h: History, keys, labels, target: float) -> tuple[Run, ...]:
             Run(
                 key=key,
                 label=label,
-                kind=kind_of(kind),
+                kind=Kind(kind),
                 text=words,
                 reach=reach,
                 reach_iter=it,
@@ -646,7 +645,7 @@ def race_headline(r: Result) -> str:
         return (
             f"**{f_name}** reached {target} validation accuracy after {it_first} iterations "
             f"({epochs(race.first)} epochs), the constant rate after {it_const} "
-            f"({epochs(race.constant)} epochs): **{fmt.num(race.constant / race.first, 2)}× "
+            f"({epochs(race.constant)} epochs): **{fmt.factor(race.constant / race.first, 2)}× "
             "fewer iterations**, Smith's headline claim."
         )
     if race.answer == TIE:

@@ -173,7 +173,6 @@ LESSON = Lesson(
             quiz_key="cy_quiz",
             data=lambda p, r: model.table_csv(r),
             data_name="cyclical-final-numbers",
-            ask_below_chart=True,
             cache_entries=32,
         ),
     ),

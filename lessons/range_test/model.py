@@ -19,9 +19,9 @@ import pandas as pd
 from engine import fmt
 from engine.range_test import RangeTestResult, SmithBounds, Suggestion, range_test
 from engine.train import History, classify_run, train
-from engine.verdict import Kind
+from engine.verdict import NEVER, Kind
 from lessons.cyclical import model as cyclical
-from lessons.ui.common import BATCH, HIDDEN, ONE_TWO_FIVE, data_and_spec, kind_of, rate_grid
+from lessons.ui.common import BATCH, HIDDEN, ONE_TWO_FIVE, data_and_spec, rate_grid
 from lessons.ui.fields import choice, number, to_query
 from lessons.ui.parts import Question, Row
 
@@ -231,7 +231,7 @@ class Result:
 
     @property
     def stopped(self) -> bool:
-        return self.run.stopped_at is not None
+        return self.run.diverged_at != NEVER
 
 
 def ramp_ends(p: Params) -> tuple[float, float]:
@@ -316,7 +316,7 @@ def compute(p: Params) -> Result:
             eval_every=max(1, ipe // 4),
         )
         verdicts = [classify_run(h, k) for k in range(3)]
-        kinds = tuple(kind_of(k) for k, _ in verdicts)
+        kinds = tuple(Kind(k) for k, _ in verdicts)
         texts = tuple(t for _, t in verdicts)
     return Result(
         params=p,
@@ -573,11 +573,11 @@ def compare_words(r: Result, k: int) -> str:
     ratio = mine / ref
     if ratio >= 1:
         return (
-            f"; it ends at {fmt.num(ratio, 2)}x the suggestion's final validation loss "
+            f"; it ends at {fmt.factor(ratio, 2)}x the suggestion's final validation loss "
             f"({fmt.loss(ref)})"
         )
     return (
-        f"; it ends {fmt.num(1 / ratio, 2)}x lower than the suggestion's final validation loss "
+        f"; it ends {fmt.factor(1 / ratio, 2)}x lower than the suggestion's final validation loss "
         f"({fmt.loss(ref)})"
     )
 

@@ -194,7 +194,6 @@ LESSON = Lesson(
             show=show,
             question=model.question,
             quiz_key="rt_quiz",
-            ask_below_chart=True,
             cache_entries=48,
         ),
     ),

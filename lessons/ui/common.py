@@ -5,8 +5,6 @@
 * learning-rate grids: :func:`rate_grid` builds every page's log grid (each page keeps its own
   range and density, so the values its links carry stay valid) and :func:`snap` moves a rate
   to the nearest grid value on a log scale;
-* verdicts: :func:`kind_of` reads a training run's classification as a
-  :class:`~engine.verdict.Kind` (the runner keys its icons on it);
 * curves: :func:`binned` averages a per-iteration series over bins of iterations (what the
   training-loss charts draw, and what their captions quote).
 """
@@ -20,9 +18,8 @@ import numpy as np
 
 from engine.data import Dataset, load_dataset
 from engine.models import ModelSpec
-from engine.verdict import Kind
 
-__all__ = ["BATCH", "HIDDEN", "binned", "data_and_spec", "kind_of", "rate_grid", "snap"]
+__all__ = ["BATCH", "HIDDEN", "binned", "data_and_spec", "rate_grid", "snap"]
 
 #: hidden layer widths of "the MLP" on every page
 HIDDEN: tuple[int, ...] = (32,)
@@ -50,22 +47,6 @@ def data_and_spec(
     if kind == "mlp":
         return data, ModelSpec("mlp", data.n_features, data.n_classes, hidden=tuple(hidden))
     raise ValueError(f"unknown model {model!r}: 'mlp' or 'softmax'")
-
-
-#: :func:`engine.train.classify_run`'s older words for two kinds
-_RUN_WORDS = {"converged fast": Kind.CONVERGED, "converging slowly": Kind.SLOW}
-
-
-def kind_of(kind: str) -> Kind:
-    """A run's classification as a :class:`~engine.verdict.Kind` (``classify_run`` returns
-    plain words or, once the engine speaks ``Kind``, the kind itself).
-
-    >>> kind_of("converged fast"), kind_of("diverged"), kind_of(Kind.PLATEAU)
-    (<Kind.CONVERGED: 'converged'>, <Kind.DIVERGED: 'diverged'>, <Kind.PLATEAU: 'plateaued high'>)
-    """
-    if isinstance(kind, Kind):
-        return kind
-    return _RUN_WORDS.get(kind) or Kind(kind)
 
 
 def rate_grid(

@@ -48,7 +48,7 @@ PLAN: tuple[Step, ...] = (
         "With lr = 1, where will the ball be after one step? And with lr = 2?",
         "One press of Step lands the ball exactly at the bottom (lr = 1/a). Move the slider to 2 "
         "and it bounces between +4 and −4 for ever; at 2.1 every jump grows.",
-        {"w_lr": "1.0", "w_w0": "4.0"},
+        {"w_lr": "1"},
         expect="reaches the bottom in one step",
     ),
     Step(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -77,8 +78,6 @@ class Section:
     result)`` draws the figures.  ``question(params, result)`` is the predict-then-reveal
     question (its answer is in the link under ``quiz_key``); ``rows(params, result)`` the
     verdict lines; ``data(params, result)`` the CSV behind the main chart.
-    ``ask_below_chart`` puts the question under the main chart instead of above it (a
-    question about what the chart shows); lecture mode always has it under the controls.
     """
 
     params: type
@@ -92,7 +91,6 @@ class Section:
     data_name: str = "data"
     title: str | None = None
     cache_entries: int = 32
-    ask_below_chart: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,12 +143,19 @@ class Ctx:
 
 
 def show_rows(rows: Sequence[Row]) -> None:
-    lines = []
+    """The verdict lines as a live region: a screen reader reads them out when they change."""
+    items = []
     for r in rows:
         icon = ICONS.get(Kind(r.kind), "•") if r.kind in Kind._value2member_map_ else "•"
-        lines.append(f"- {icon} **{r.label}** — *{r.kind}*: {r.text}")
-    if lines:
-        st.markdown("\n".join(lines))
+        items.append(
+            f"<li><span aria-hidden='true'>{icon}</span> <b>{escape(r.label)}</b> — "
+            f"<i>{escape(str(r.kind))}</i>: {escape(r.text)}</li>"
+        )
+    if items:
+        st.html(
+            "<div class='lrlab-verdicts' role='status' aria-live='polite'>"
+            f"<ul style='margin:0 0 0.5rem 0;padding-left:1.2rem'>{''.join(items)}</ul></div>"
+        )
 
 
 def lecture() -> bool:
@@ -184,18 +189,18 @@ def _quiz_field(section: Section) -> F.Field | None:
 _NOTICES = "_lrlab_notices"  # (page path, notices) of the link that opened this page
 
 
-def _notices(path: str, notes: Sequence[F.Notice]) -> None:
+def _notices(path: str, notes: Sequence[F.Notice | str]) -> None:
     """Say what a link asked for and did not get; kept while the learner stays on the page."""
     ss = st.session_state
     stored = ss.get(_NOTICES)
     if notes:
-        stored = (path, list(notes))
+        stored = (path, [n if isinstance(n, str) else n.text for n in notes])
         ss[_NOTICES] = stored
     elif stored is not None and stored[0] != path:
         stored = None
         ss.pop(_NOTICES, None)
     if stored is not None:
-        st.info("\n\n".join(n.text for n in stored[1]), icon=":material/link:")
+        st.info("\n\n".join(stored[1]), icon=":material/link:")
 
 
 def _header(lesson: Lesson, big: bool) -> None:
@@ -270,10 +275,8 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
         st.header(section.title)
     if big:
         top, ctrl, ask, body = st.container(), st.container(), st.container(), st.container()
-    elif section.ask_below_chart:
-        ctrl, top, ask, body = st.container(), st.container(), st.container(), st.container()
     else:
-        ctrl, ask, top, body = st.container(), st.container(), st.container(), st.container()
+        ctrl, top, ask, body = st.container(), st.container(), st.container(), st.container()
     ctx = Ctx(big, dark, top, ctrl, body, answered=_answered(section))
     specs = list(F.fields(section.params).values())
     try:
@@ -316,10 +319,16 @@ def run(lesson: Lesson) -> None:
     """Draw ``lesson``'s page."""
     big = lecture()
     _header(lesson, big)
-    notes: list[F.Notice] = []
+    notes: list[F.Notice | str] = []
+    known = {LECTURE.key}
     for section in lesson.sections:
-        notes += controls.seed(F.fields(section.params).values())
+        specs = F.fields(section.params).values()
+        notes += controls.seed(specs)
         notes += _seed_quiz(section)
+        known |= {k for s in specs for k in (s.key, *s.aliases)}
+        if section.quiz_key:
+            known.add(section.quiz_key)
+    notes += controls.foreign(known)
     _notices(lesson.path, notes)
     if not big:
         _narrative(lesson, big)
@@ -353,15 +362,52 @@ _LECTURE_CSS = """
 [data-testid="stMain"] h1 { font-size: 3rem; }
 [data-testid="stMain"] .stButton button { font-size: 1.35rem; min-height: 3.2rem; padding: 0.4rem 1.4rem; }
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.15rem; }
+[data-testid="stMain"] code, [data-testid="stMain"] pre { font-size: 1.15rem !important; }
+[data-testid="stMain"] [data-testid="stSliderTickBar"],
+[data-testid="stMain"] [data-testid="stSliderThumbValue"] p { font-size: 1.15rem; }
+[data-testid="stMain"] table, [data-testid="stMain"] [data-testid="stTable"] td,
+[data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.15rem; }
+[data-testid="stMain"] [data-testid="stExpander"] summary p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stAlertContainer"] p { font-size: 1.2rem; }
 </style>
 """
 
 
+#: every page: captions drawn at 82% of the text colour (4.5:1 or better in both themes,
+#: where Streamlit's faded grey is 3.9:1 on white), and display formulas that never scroll
+_APP_CSS = """
+<style>
+[data-testid="stCaptionContainer"] { color: inherit !important; opacity: 0.82; }
+.katex-display { overflow: visible !important; }
+</style>
+"""
+
+
+def _menu() -> None:
+    """The page menu: one link per page, grouped by section (Streamlit marks the current one)."""
+    for section, infos in _sections().items():
+        st.markdown(f"**{section}**")
+        for info in infos:
+            st.page_link(info.path, label=info.title, icon=info.icon)
+
+
+def _sections() -> dict[str, list[pages.PageInfo]]:
+    out: dict[str, list[pages.PageInfo]] = {}
+    for info in pages.available():
+        out.setdefault(info.section, []).append(info)
+    return out
+
+
 def sidebar() -> None:
-    """The shared sidebar: lecture-mode switch and the copy-link control."""
-    for note in controls.seed([LECTURE]):
+    """The shared sidebar: the page menu, lecture-mode switch and the copy-link control."""
+    for note in controls.seed([LECTURE], sticky=True):
         st.toast(note.text, icon=":material/link:")
+    st.html(_APP_CSS)
     with st.sidebar:
+        _menu()
+        st.divider()
         on = controls.toggle(LECTURE)
         controls.publish([LECTURE])
         st.iframe(_COPY_LINK_HTML, height=44)

@@ -29,7 +29,7 @@ def shows(at, r) -> None:
     """The page shows the model's words for ``r``."""
     body = texts(at)
     for row in model.rows(r.params, r):
-        assert f"**{row.label}** — *{row.kind}*: {row.text}" in body
+        assert f"{row.label} — {row.kind}: {row.text}" in body
     assert model.race_headline(r) in body
     assert model.schedule_caption(r) in body
     assert at.dataframe[0].value.equals(model.table(r))

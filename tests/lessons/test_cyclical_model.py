@@ -21,7 +21,7 @@ from lessons.cyclical.figures import loss_figure, schedule_figure
 from lessons.cyclical.model import FromRangeTest, Params
 from lessons.ui import fields as F
 from lessons.ui import guide
-from lessons.ui.common import kind_of, snap
+from lessons.ui.common import snap
 
 IPE = 23  # ceil(1438 / 64)
 
@@ -78,7 +78,7 @@ def test_runs_are_an_independent_training(default):
     finals = default.history.final_val_loss
     kind, text = classify_run(default.history, k, reference=float(np.min(finals)))
     run = default.runs[k]
-    assert (run.kind, run.text) == (kind_of(kind), text)
+    assert (run.kind, run.text) == (kind, text)
     hit = np.flatnonzero(h.val_acc[0] >= 0.95)[0]
     assert run.reach_iter == h.eval_iters[hit] and run.reach == h.eval_iters[hit] / IPE
     # the loss chart's points are the means of the batch losses over bins of iterations

@@ -80,7 +80,7 @@ def test_the_prediction_reveals_the_runs(result):
     shown = texts(at)
     assert f"Right. {model.question(result.params, result).explanation}" in shown
     for row in model.try_rows(result):
-        assert f"**{row.label}** — *{row.kind}*: {row.text}" in shown
+        assert f"{row.label} — {row.kind}: {row.text}" in shown
     assert len(at.get("plotly_chart")) == 2
     table = next(t.value for t in at.table if "final validation loss" in t.value.columns)
     assert table.equals(model.try_table(result))

@@ -22,7 +22,7 @@ from lessons.range_test.figures import label_rows, range_test_figure
 from lessons.range_test.model import Params
 from lessons.ui import fields as F
 from lessons.ui import guide
-from lessons.ui.common import kind_of, snap
+from lessons.ui.common import snap
 from lessons.ui.style import PALETTE, for_dark
 
 
@@ -76,7 +76,7 @@ def test_try_runs_are_an_independent_training(default):
     np.testing.assert_array_equal(h.val_loss, default.history.val_loss)
     for k, row in enumerate(model.try_rows(default)):
         kind, text = classify_run(h, k)
-        assert row.text.startswith(text) and row.kind == kind_of(kind)
+        assert row.text.startswith(text) and row.kind == kind
     assert [row.kind for row in model.try_rows(default)][2] == Kind.DIVERGED
     # at the defaults ten times Smith's max blows up, and the question says so
     q = model.question(default.params, default)
