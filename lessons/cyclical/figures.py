@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine import fmt
-from lessons.ui.style import GREY, color, run_line, run_marker, style
+from lessons.ui.style import GREY, color, run_line, run_marker, styled
 
 __all__ = ["log_ticks", "schedule_figure", "loss_figure", "accuracy_figure"]
 
@@ -117,6 +117,7 @@ def schedule_figure(
                 "text": f"{name} {fmt.rate(y)}",
                 "showarrow": False,
                 "font": {"color": GREY},
+                "bgcolor": "rgba(255,255,255,0.8)",
             }
         )
     top = float(np.nanmax(lrs)) if np.isfinite(lrs).any() else hi
@@ -345,13 +346,16 @@ def accuracy_figure(
 
 
 def _figure(traces: list[dict], layout: dict, *, height: int, big: bool) -> go.Figure:
-    """The figure, validated once (plotly checks every property at every update), in the LR Lab
-    look with the legend under the chart: on a phone a legend on top would sit under the
-    chart's toolbar (which appears at the top right), and push the plot down."""
-    fig = go.Figure(data=traces, layout=layout)
-    style(fig, height=height, big=big)
-    fig.update_layout(
-        legend={"y": -0.18, "yanchor": "top", "x": 0, "xanchor": "left"},
-        margin={"t": TOOLBAR_PX, "b": 10},
+    """The figure in the LR Lab look (validated once: plotly checks every property again at
+    every update), with the legend under the chart: on a phone a legend on top would sit
+    under the chart's toolbar (which appears at the top right), and push the plot down."""
+    return styled(
+        traces,
+        layout,
+        height=height,
+        big=big,
+        then={
+            "legend": {"y": -0.18, "yanchor": "top", "x": 0, "xanchor": "left"},
+            "margin": {"t": TOOLBAR_PX, "b": 10},
+        },
     )
-    return fig

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from engine import fmt
 from lessons.range_test.model import Mark
-from lessons.ui.style import GREY, PALETTE, color, dash, run_line, run_marker, style
+from lessons.ui.style import GREY, PALETTE, color, dash, run_line, run_marker, styled
 
 __all__ = [
     "accuracy_figure",
@@ -198,15 +198,19 @@ def _marks(
 
 
 def _figure(traces: list[dict], layout: dict, *, height: int, big: bool) -> go.Figure:
-    """The figure, validated once (plotly checks every property at every update), in the LR Lab
-    look with the legend under the chart and room at the top for the chart's toolbar."""
-    fig = go.Figure(data=traces, layout=layout)
-    style(fig, height=height, big=big)
-    fig.update_layout(
-        legend={"y": -0.2, "yanchor": "top", "x": 0, "xanchor": "left"},
-        margin={"t": TOOLBAR_PX, "b": 10},
+    """The figure in the LR Lab look (validated once: plotly checks every property again at
+    every update), with the legend under the chart, away from the chart's toolbar at its top
+    right, and room at the top for that toolbar."""
+    return styled(
+        traces,
+        layout,
+        height=height,
+        big=big,
+        then={
+            "legend": {"y": -0.2, "yanchor": "top", "x": 0, "xanchor": "left"},
+            "margin": {"t": TOOLBAR_PX, "b": 10},
+        },
     )
-    return fig
 
 
 def _log_axis(span: Sequence[float]) -> dict:

@@ -88,10 +88,11 @@ def preset_buttons(target: str, presets: Sequence[Preset], current: float) -> No
 def download_csv(
     df: pd.DataFrame, filename: str, *, key: str, label: str = "Download data (CSV)"
 ) -> None:
-    """A download button with the data behind a chart."""
+    """A download button with the data behind a chart.  The CSV is written when the button is
+    pressed (Streamlit calls the function then), not on every rerun of the page."""
     st.download_button(
         label,
-        df.to_csv(index=False).encode("utf-8"),
+        lambda: df.to_csv(index=False).encode("utf-8"),
         file_name=filename,
         mime="text/csv",
         key=key,

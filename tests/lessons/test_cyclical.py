@@ -16,8 +16,8 @@ from tests.lessons.apptest import address_bar, assert_ok, open_page, texts
 from tests.lessons.test_range_test import order
 
 PAGE = "lessons/cyclical/page.py"
-#: a cheap view for the tests that retrain: one schedule, four epochs
-CHEAP = {"cy_sched": ["Triangular"], "cy_epochs": "4"}
+#: a cheap view for the tests that retrain: one schedule, two epochs
+CHEAP = {"cy_sched": ["Triangular"], "cy_epochs": "2"}
 
 
 def compute(p: Params):
@@ -65,7 +65,7 @@ def test_range_test_bounds_in_the_link_then_by_hand_then_back():
     q = F.to_query(
         model.from_range_test(
             FromRangeTest(0.33, 1.34, "range test on digits/MLP, seed 0"),
-            Params(schedules=("triangular",), epochs=4),
+            Params(schedules=("triangular",), epochs=2),
         )
     )
     at = open_page(PAGE, q)
