@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from engine.data import DATASETS
 from engine.models import ACTIVATIONS, ModelSpec
 from engine.optim import Optimizer
-from engine.train import DEFAULT_BLOWUP
+from engine.train import DEFAULT_BLOWUP_FACTOR
 from takehome.optim import as_optimizer, hd_class, optimizer_constructor
 from takehome.schedules import ScheduleSpec, scheduler_lr, torch_scheduler
 from takehome.snippet import Snippet, join, lit, read_template
@@ -231,7 +231,7 @@ def torch_training(
         "loss = loss_fn(model(X), y)",
         "losses.append(loss.item())",
         "if limit is None:  # LR Lab's blow-up limit, from the first loss",
-        f"    limit = {lit(DEFAULT_BLOWUP)} * max(losses[0] if math.isfinite(losses[0]) else 1.0, 1.0)",
+        f"    limit = {lit(DEFAULT_BLOWUP_FACTOR)} * max(losses[0] if math.isfinite(losses[0]) else 1.0, 1.0)",
         "if not losses[-1] <= limit:  # not finite, or blew up: LR Lab stops the run here",
         "    rates.append(optimizer.param_groups[0]['lr'])",
         "    print(f'lr = {lr:g}: diverged at iteration {len(losses) - 1}')",

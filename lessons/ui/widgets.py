@@ -88,8 +88,7 @@ def preset_buttons(target: str, presets: Sequence[Preset], current: float) -> No
 def download_csv(
     df: pd.DataFrame, filename: str, *, key: str, label: str = "Download data (CSV)"
 ) -> None:
-    """A download button with the data behind a chart.  The CSV is written when the button is
-    pressed (Streamlit calls the function then), not on every rerun of the page."""
+    """A download button with the data behind a chart (the CSV is written when clicked)."""
     st.download_button(
         label,
         lambda: df.to_csv(index=False).encode("utf-8"),
@@ -97,6 +96,7 @@ def download_csv(
         mime="text/csv",
         key=key,
         icon=":material/download:",
+        on_click="ignore",
     )
 
 

@@ -205,7 +205,7 @@ def test_training_matches_the_engines_history(kw, capsys):
     out = capsys.readouterr().out
     for k, lr in enumerate(lrs):
         losses, rates = ns["runs"][lr]
-        n = int(h.steps[k])
+        n = int(h.grad_evals[k])
         assert len(losses) == n
         close(losses, h.train_loss[k, :n])
         close(rates, h.lr[k, :n])
