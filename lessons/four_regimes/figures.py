@@ -26,7 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lessons.ui.style import GREY, color, marker, run_line, run_marker, style
+from lessons.ui.style import GREY, color, marker, run_line, run_marker, style, styled
 
 #: text positions for the notes beside divergence markers, used in turn so notes do not overlap
 _NOTE_POS = ("middle right", "top right", "bottom right", "top center")
@@ -182,7 +182,7 @@ def loss_curve_figure(
         top = 10 ** (y_range[1] - 0.12) if log_y else y_range[1] - 0.04 * (y_range[1] - y_range[0])
 
     ends = {k: (xm, top if not np.isfinite(ym) else ym) for k, xm, ym in marks}
-    fig = go.Figure()
+    data: list[dict] = []
     for k in range(K):
         i = st_[k]
         xs, ys = x[idx], Y[k, idx]
@@ -193,8 +193,9 @@ def loss_curve_figure(
             if xs.size == 0 or ends[k][0] >= xs[-1]:
                 xs = np.append(xs, ends[k][0])
                 ys = np.append(ys, ends[k][1])
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -213,8 +214,9 @@ def loss_curve_figure(
             raise ValueError("overlay values must have shape (K, len(x_o))")
         for k in range(K):
             i = st_[k]
-            fig.add_trace(
-                go.Scatter(
+            data.append(
+                dict(
+                    type="scatter",
                     x=xo,
                     y=Vo[k],
                     mode="markers",
@@ -231,8 +233,9 @@ def loss_curve_figure(
                     "%{y:.4g}<extra></extra>",
                 )
             )
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=[None],
                 y=[None],
                 mode="markers",
@@ -248,8 +251,9 @@ def loss_curve_figure(
             continue
         note = notes[k] if notes is not None else "diverged"
         text = f"{note} (loss ∞)" if on_top else note
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=[xm],
                 y=[y_show],
                 mode="markers+text",
@@ -263,17 +267,17 @@ def loss_curve_figure(
                 hovertemplate=f"{labels[k]}: {text}<extra></extra>",
             )
         )
-    fig.update_xaxes(title_text=x_title, rangemode="tozero")
-    fig.update_yaxes(title_text=y_title + (" (log scale)" if log_y else ""))
+    yaxis: dict = {"title": {"text": y_title + (" (log scale)" if log_y else "")}}
     if log_y:
-        fig.update_yaxes(type="log")
+        yaxis["type"] = "log"
         if y_range is not None and y_range[1] - y_range[0] > 2.0:
-            fig.update_yaxes(dtick=1)  # one label per decade: no clutter of 2s and 5s
+            yaxis["dtick"] = 1  # one label per decade: no clutter of 2s and 5s
     if y_range is not None:
-        fig.update_yaxes(range=list(y_range))
+        yaxis["range"] = list(y_range)
+    layout = {"xaxis": {"title": {"text": x_title}, "rangemode": "tozero"}, "yaxis": yaxis}
     if title:
-        fig.update_layout(title_text=title)
-    return style(fig, height=height, big=big)
+        layout["title"] = {"text": title}
+    return styled(data, layout, height=height, big=big)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -313,12 +317,13 @@ def metric_curve_figure(
         raise ValueError(f"x has shape {x.shape}, the values {V.shape}")
     _check_labels(labels, K)
     st_ = _styles(styles, K)
-    fig = go.Figure()
+    data: list[dict] = []
     fmt = ".1%" if percent else ".4g"
     for k in range(K):
         i = st_[k]
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=x,
                 y=V[k],
                 mode="lines+markers",
@@ -330,8 +335,9 @@ def metric_curve_figure(
             )
         )
     if chance is not None and x.size:
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=[float(x.min()), float(x.max())],
                 y=[chance, chance],
                 mode="lines",
@@ -340,17 +346,17 @@ def metric_curve_figure(
                 hoverinfo="skip",
             )
         )
-    fig.update_xaxes(title_text=x_title, rangemode="tozero")
-    fig.update_yaxes(title_text=y_title)
+    yaxis: dict = {"title": {"text": y_title}}
     if percent:
-        fig.update_yaxes(tickformat=".0%")
+        yaxis["tickformat"] = ".0%"
     if y_range is not None:
         lo, hi = y_range
         pad = 0.03 * (hi - lo)
-        fig.update_yaxes(range=[lo - pad, hi + pad])
+        yaxis["range"] = [lo - pad, hi + pad]
+    layout = {"xaxis": {"title": {"text": x_title}, "rangemode": "tozero"}, "yaxis": yaxis}
     if title:
-        fig.update_layout(title_text=title)
-    return style(fig, height=height, big=big)
+        layout["title"] = {"text": title}
+    return styled(data, layout, height=height, big=big)
 
 
 # ----------------------------------------------------------------------------- decision regions
