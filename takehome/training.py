@@ -229,17 +229,20 @@ def torch_training(
         if not pairs or len({n for n, _ in pairs}) != len(pairs):
             raise ValueError("give one or more (name, schedule) pairs, each its own name")
         notes_seen: list[str] = []
+        said: set[str] = set()  # a comment already made above is not repeated
         for name, (key, params, *rest) in pairs:
             then = rest[0] if rest else None
             sch = torch_scheduler(key, params, then)
             notes_seen += sch.notes
+            code = [c for c in sch.code.split("\n") if not (c.startswith("#") and c in said)]
+            said.update(c for c in code if c.startswith("#"))
             fn = ident(f"make_{key}")
             if any(fn == f for _, _, f in named):
                 fn = ident(f"make_{key}_{len(named)}")
             factories += [
                 f"def {fn}(optimizer):",
                 f'{INDENT}"""{_doc(name)}: this run\'s torch scheduler."""',
-                *(INDENT + line for line in sch.code.split("\n")),
+                *(INDENT + line for line in code),
                 f"{INDENT}return scheduler",
                 "",
                 "",
