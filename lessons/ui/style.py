@@ -94,6 +94,74 @@ def style(
     return fig
 
 
+def _merge(into: dict, extra: dict) -> dict:
+    """``into`` updated by ``extra`` the way ``update_layout`` does (nested dicts merge)."""
+    out = dict(into)
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def styled(
+    data: list[dict],
+    layout: dict | None = None,
+    *,
+    height: int = 420,
+    big: bool = False,
+    legend: bool = True,
+    after: dict | None = None,
+) -> go.Figure:
+    """The figure ``style(go.Figure(data, layout), ...)`` gives, then ``update_layout(after)``,
+    built in one validated pass from plain dicts (traces as ``{"type": "scatter", ...}``).
+
+    Every ``update_*`` call on a built figure validates the layout again (about 5-20 ms each);
+    a figure built once is several times faster, which keeps a page's rerun short.
+    """
+    base = 20 if big else 14
+    lay = dict(layout or {})
+    title = lay.get("title")
+    has_title = bool(title.get("text") if isinstance(title, dict) else title)
+    look = {
+        "height": int(height * (1.15 if big else 1.0)),
+        "font": {"family": FONT, "size": base},
+        "title": {"font": {"size": base + 4}},
+        "margin": {"l": 10, "r": 10, "t": 50 if has_title else 20, "b": 10},
+        "legend": {
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "xanchor": "left",
+            "x": 0,
+            "font": {"size": base - 1},
+        },
+        "showlegend": legend,
+        "hoverlabel": {"font": {"size": base}},
+        "colorway": list(PALETTE),
+    }
+    axis = {"automargin": True, "title": {"font": {"size": base}}, "tickfont": {"size": base - 2}}
+    names = {"xaxis", "yaxis"} | {k for k in lay if k.startswith(("xaxis", "yaxis"))}
+    for k in names:
+        look[k] = axis
+    lay = _merge(lay, look)
+    if after:
+        lay = _merge(lay, after)
+    traces = []
+    for t in data:
+        t = dict(t)
+        if big:
+            line = t.get("line")
+            if isinstance(line, dict) and line.get("width") is not None:
+                t["line"] = {**line, "width": line["width"] * 1.6}
+            mk = t.get("marker")
+            if isinstance(mk, dict) and isinstance(mk.get("size"), (int, float)):
+                t["marker"] = {**mk, "size": float(mk["size"]) * 1.4}
+        traces.append(t)
+    return go.Figure(data=traces, layout=lay)
+
+
 #: what the palette's black becomes on a dark background
 DARK_INK = "#E6E6E6"
 
