@@ -52,10 +52,10 @@ PLAN: tuple[Step, ...] = (
         expect="reaches the bottom in one step",
     ),
     Step(
-        "lessons/child_dogs.py",
+        "lessons/child_dogs/page.py",
         6,
-        "Tell the story: ten black dogs, then a white one. Scroll to the three children side by "
-        "side.",
+        "Tell the story: ten black dogs, then a white one. The three children side by side are "
+        "the first picture.",
         "After the white dog, which child still believes dogs are black, which one no longer "
         "cares about colour, and which one thinks dogs are white?",
         "lr = 0.05 barely moves (the white dog is an outlier), lr = 0.3 lets colour stop "

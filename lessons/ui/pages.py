@@ -43,7 +43,7 @@ LESSONS: tuple[PageInfo, ...] = (
         "The update rule w ← w − lr·dF/dw, one click at a time on a parabola.",
     ),
     PageInfo(
-        "lessons/child_dogs.py",
+        "lessons/child_dogs/page.py",
         "The child and the dogs",
         ":material/pets:",
         "child-and-dogs",
