@@ -64,7 +64,7 @@ PLAN: tuple[Step, ...] = (
         expect="all dogs are white",
     ),
     Step(
-        "lessons/descent_1d.py",
+        "lessons/descent_1d/page.py",
         6,
         "One bowl, f'' = 1, three runs just below, at and just above 2/f'' = 2. Show the curve "
         "chart first (replay the steps), then the loss chart on its log scale.",

@@ -50,7 +50,7 @@ LESSONS: tuple[PageInfo, ...] = (
         "Ten black dogs, then a white one: the learning rate is how fast beliefs change.",
     ),
     PageInfo(
-        "lessons/descent_1d.py",
+        "lessons/descent_1d/page.py",
         "Descent in 1-D",
         ":material/show_chart:",
         "descent-1d",

@@ -17,7 +17,7 @@ from tests.lessons.lessons_index import lesson_of
 CHANGES: dict[str, dict[str, object]] = {
     "lessons/what_is_lr/page.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0},  # restarts the walk
     "lessons/child_dogs/page.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
-    "lessons/descent_1d.py": {
+    "lessons/descent_1d/page.py": {
         "d1_a": 2.0,
         "d1_x0_quadratic": -3.0,
         "d1_lr1": 0.05,
