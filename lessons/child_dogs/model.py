@@ -44,7 +44,8 @@ from engine.child import (
     random_sequence,
     shuffle_sequence,
 )
-from engine.verdict import Kind
+from engine.expr import code
+from engine.verdict import NEVER, Kind
 from lessons.ui.fields import flag, number, text
 from lessons.ui.parts import Question, Row
 
@@ -334,14 +335,6 @@ def sequence_error(r: Result) -> str | None:
     )
 
 
-def code(s: str) -> str:
-    """``s`` as a Markdown code span (backticks inside are kept by a longer fence)."""
-    s = "".join(c if c.isprintable() else "?" for c in s)
-    if "`" not in s:
-        return f"`{s}`"
-    return f"`` {s} ``"
-
-
 def strip_alt(r: Result) -> str:
     """The strip of imagined dogs in words, for a screen reader."""
     b = r.colour.belief[0]
@@ -493,7 +486,7 @@ LAST_STEP_TITLE = "The same rule as every lesson"
 def last_step_sentence(r: Result) -> str:
     """The update rule in words, with the learner's last step."""
     run, t = r.colour, r.colour.last_dog
-    if t is None or t < 0:
+    if t == NEVER:
         return (
             "He has seen no dog yet, so he has taken no step. Every step he takes is "
             "`w ← w − lr · dF/dw`."
@@ -510,7 +503,7 @@ def last_step_sentence(r: Result) -> str:
 def last_step_latex(r: Result) -> str | None:
     """The last step with its numbers (None before any dog, or once the numbers blew up)."""
     run, t = r.colour, r.colour.last_dog
-    if t is None or t < 0:
+    if t == NEVER:
         return None
     b, c = float(run.belief[0, t]), float(run.black[t])
     g, new, lr = float(run.grad[0, t]), float(run.belief[0, t + 1]), float(run.lr[0])

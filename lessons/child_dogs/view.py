@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.verdict import NEVER
 from lessons.child_dogs import figures, model
 from lessons.child_dogs.model import Params, Result
 from lessons.ui import controls, widgets
@@ -219,7 +220,7 @@ def _rich(ctx: Ctx, r: Result) -> None:
 def _last_step(r: Result) -> None:
     st.subheader(model.LAST_STEP_TITLE)
     st.markdown(model.last_step_sentence(r))
-    if r.colour.last_dog is None or r.colour.last_dog < 0:
+    if r.colour.last_dog == NEVER:
         return
     eq = model.last_step_latex(r)
     if eq is None:

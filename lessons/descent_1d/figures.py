@@ -22,6 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine import fmt
+from engine.verdict import NEVER
 from lessons.descent_1d.model import curve_y_range, visible_prefix
 from lessons.ui.style import GREY, PALETTE, color, dash, marker, run_marker, styled
 
@@ -212,7 +213,7 @@ def loss_figure(
     *,
     f_min: float | None,
     step: int | None = None,
-    blowup_step: Sequence[int] | None = None,
+    diverged_at: Sequence[int] | None = None,
     styles: Sequence[int] | None = None,
     linear_range: tuple[float, float] | None = None,
     big: bool = False,
@@ -221,7 +222,7 @@ def loss_figure(
 
     With ``f_min`` known the y axis is the gap ``f(x_k) - f_min`` on a log scale (geometric
     convergence is a straight line; an exact 0 is drawn at the bottom of the axis and said so in
-    the hover), and a run that blew up (``blowup_step[k] >= 0``) gets an ``x`` at its last
+    the hover), and a run that blew up (``diverged_at[k] != NEVER``) gets an ``x`` at its last
     point.  Without it, the loss itself on a linear axis over ``linear_range`` (e.g. the curve's
     own range; default: from the lowest loss to a little above the start), each run drawn up to
     the first point off the chart (the line is clipped at the edge, showing where it went).
@@ -231,7 +232,7 @@ def loss_figure(
     if len(labels) != k:
         raise ValueError(f"{len(labels)} labels for {k} runs")
     sty = _styles(styles, k)
-    blow = [-1] * k if blowup_step is None else [int(b) for b in blowup_step]
+    blow = [NEVER] * k if diverged_at is None else [int(b) for b in diverged_at]
     steps = np.arange(t1)
     log = f_min is not None
     with np.errstate(all="ignore"):
@@ -280,7 +281,7 @@ def loss_figure(
                 + "<extra></extra>",
             )
         )
-        if log and blow[i] >= 0:
+        if log and blow[i] != NEVER:
             fin_idx = np.flatnonzero(np.isfinite(shown))
             if fin_idx.size:
                 j = int(fin_idx[-1])

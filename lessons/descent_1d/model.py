@@ -23,10 +23,10 @@ import pandas as pd
 
 from engine import fmt
 from engine.descent import DescentError, Verdict, run_descent
-from engine.expr import ExpressionError, parse_function
+from engine.expr import ExpressionError, code, parse_function
 from engine.surfaces import SURFACES_1D, Surface, SurfaceError, get_surface
 from engine.theory import local_thresholds, quadratic_regime
-from engine.verdict import Kind
+from engine.verdict import NEVER, Kind
 from lessons.ui.common import rate_grid, snap
 from lessons.ui.fields import choice, flag, number, text
 from lessons.ui.parts import Question, Row
@@ -389,7 +389,7 @@ class Result:
     run_error: str | None  #: why descent could not start (e.g. undefined at x0)
     path: np.ndarray  #: (K, T+1)
     loss: np.ndarray  #: (K, T+1)
-    blowup: np.ndarray  #: (K,) step at which a run blew up, or -1
+    diverged_at: np.ndarray  #: (K,) step at which a run diverged, NEVER if it did not
     verdicts: tuple[Verdict, ...]
     replay: int  #: the step the charts are replayed to
     local: tuple[np.ndarray, np.ndarray] | None  #: the parabola with the same f''
@@ -429,7 +429,13 @@ def compute(p: Params) -> Result:
     lrs = tuple(float(p.rates[i]) for i in active)
     labels = tuple(f"{RUN_NAMES[i]}: lr = {rate_label(p.rates[i])}" for i in active)
     empty = np.zeros((0, p.steps + 1))
-    path, loss, blowup, verdicts, run_error = empty, empty, np.zeros(0, int), (), None
+    path, loss, diverged_at, verdicts, run_error = (
+        empty,
+        empty,
+        np.zeros(0, int),
+        (),
+        None,
+    )  # no runs
     if lrs:
         try:
             res = run_descent(s, (x0,), np.array(lrs), steps=p.steps)
@@ -437,7 +443,7 @@ def compute(p: Params) -> Result:
             run_error = str(err)
         else:
             path, loss = res.path[:, :, 0], res.loss
-            blowup, verdicts = np.asarray(res.blowup_step), tuple(res.verdicts)
+            diverged_at, verdicts = np.asarray(res.diverged_at), tuple(res.verdicts)
     local = None
     if p.local and th is not None:
         d = xs - th.at
@@ -464,7 +470,7 @@ def compute(p: Params) -> Result:
         run_error=run_error,
         path=path,
         loss=loss,
-        blowup=blowup,
+        diverged_at=diverged_at,
         verdicts=verdicts,
         replay=min(max(p.replay, 0), p.steps),
         local=local,
@@ -546,14 +552,6 @@ NARRATIVE = (
 RATES_TITLE = "**Learning rates: up to four runs side by side** (slide a run to *off* to hide it)"
 ALL_OFF = "Every run is switched off: slide at least one rate away from *off*."
 NO_PRESET = "This curve has no upward curvature at its minimum or at the start: no preset."
-
-
-def code(s: str) -> str:
-    """``s`` as a Markdown code span: typed text is shown as typed, never read as Markdown."""
-    s = "".join(c if c.isprintable() else "?" for c in s)
-    if "`" not in s:
-        return f"`{s}`"
-    return f"`` {s} ``"
 
 
 def fn_error_message(r: Result) -> str | None:
@@ -700,12 +698,14 @@ def rows(p: Params, r: Result) -> list[Row]:
 def leave_notes(r: Result) -> list[str]:
     """Runs that leave the curve chart within the replayed steps (as the chart marks them)."""
     notes = []
-    for label, p, b in zip(r.labels, r.path, r.blowup, strict=True):
+    for label, p, b in zip(r.labels, r.path, r.diverged_at, strict=True):
         n = visible_prefix(p[: r.replay + 1], r.x_range)
         if n <= r.replay:
             nxt = p[n]
             where = f" (x = {fmt.num(float(nxt))})" if np.isfinite(nxt) else ""
-            why = f", and the engine stopped it at step {int(b)}" if b >= 0 else ", still growing"
+            why = (
+                f", and the engine stopped it at step {int(b)}" if b != NEVER else ", still growing"
+            )
             notes.append(f"{label} leaves the chart at step {n}{where}{why}.")
     return notes
 

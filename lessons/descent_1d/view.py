@@ -191,7 +191,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
                         list(r.labels),
                         f_min=r.f_min,
                         step=r.replay,
-                        blowup_step=r.blowup,
+                        diverged_at=r.diverged_at,
                         styles=r.active,
                         linear_range=model.curve_y_range(r.fx),
                         big=ctx.lecture,

@@ -48,7 +48,7 @@ PLAN: tuple[Step, ...] = (
         "With lr = 1, where will the ball be after one step? And with lr = 2?",
         "One press of Step lands the ball exactly at the bottom (lr = 1/a). Move the slider to 2 "
         "and it bounces between +4 and −4 for ever; at 2.1 every jump grows.",
-        {"w_lr": "1.0", "w_w0": "4.0"},
+        {"w_lr": "1"},
         expect="reaches the bottom in one step",
     ),
     Step(
@@ -73,7 +73,7 @@ PLAN: tuple[Step, ...] = (
         "falls), at 2 it bounces between the same two points for ever (flat line), at 2.2 the "
         "swings grow until it leaves the chart. Then set the curvature to 2: both thresholds "
         "halve.",
-        {"d1_lr1": "off", "d1_lr2": "1.9", "d1_lr3": "2", "d1_lr4": "2.2", "d1_steps": "50"},
+        {"d1_lr1": "off", "d1_lr2": "1.9", "d1_lr3": "2", "d1_steps": "50"},  # D: 2.2, the default
         expect="diverged",
     ),
     Step(

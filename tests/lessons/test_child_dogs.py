@@ -11,8 +11,8 @@ PAGE = "lessons/child_dogs/page.py"
 
 
 def line(row) -> str:
-    """A verdict row as the runner prints it (icon aside)."""
-    return f"**{row.label}** — *{row.kind}*: {row.text}"
+    """A verdict row as the runner prints it (icon aside), as texts() reads it."""
+    return f"{row.label} — {row.kind}: {row.text}"
 
 
 def shows(at, p: Params) -> None:

@@ -18,7 +18,7 @@ def shows(at, p: Params) -> model.Result:
     r = model.compute(p)
     body = texts(at)
     for row in model.rows(p, r):
-        assert f"**{row.label}** — *{row.kind}*: {row.text}" in body, row
+        assert f"{row.label} — {row.kind}: {row.text}" in body, row
     assert model.threshold_text(r) in body
     assert model.curve_caption(r) in body
     if r.shown and r.theory is not None:

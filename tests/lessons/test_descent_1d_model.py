@@ -139,7 +139,9 @@ def test_a_band_is_named_by_the_prediction_only_where_its_runs_did_it(surface):
                 b = model.band_of(r, lr)
                 if b is not None and named[b] == model.BANDS[b][0]:
                     assert kind in model.AGREES[model.BANDS[b][2][0]], (surface, lr, kind)
-            assert model.marks(r) == [f"{lab} · {k}" for lab, k in zip(r.labels, r.kinds, strict=True)]
+            assert model.marks(r) == [
+                f"{lab} · {k}" for lab, k in zip(r.labels, r.kinds, strict=True)
+            ]
             table = model.theory_table(r)
             for lab, k, ok in zip(r.labels, r.kinds, model.agrees(r), strict=True):
                 row = next(x for x in table.splitlines() if x.startswith(f"| {lab} |"))
@@ -251,14 +253,14 @@ def test_curve_figure_draws_the_iterates_on_the_curve(default):
 
 def test_loss_figure_is_the_log_gap(default):
     r = default
-    fig = fd.loss_figure(r.loss, list(r.labels), f_min=0.0, step=12, blowup_step=r.blowup)
+    fig = fd.loss_figure(r.loss, list(r.labels), f_min=0.0, step=12, diverged_at=r.diverged_at)
     assert fig.layout.yaxis.type == "log" and fig.layout.shapes[0].x0 == 12
     np.testing.assert_allclose(fig.data[0].y, 8.0 * 0.81 ** np.arange(31))  # 1/2 (4 * 0.9^k)^2
     res = run_descent(get_surface("quadratic"), (4.0,), [1.0, 2.6], steps=30)
-    fig = fd.loss_figure(res.loss, ["one", "up"], f_min=0.0, blowup_step=res.blowup_step)
+    fig = fd.loss_figure(res.loss, ["one", "up"], f_min=0.0, diverged_at=res.diverged_at)
     assert "exactly at the minimum" in fig.data[0].customdata[1]
     assert [t.text[0] for t in fig.data if t.mode == "markers+text"] == [
-        f"blew up (step {int(res.blowup_step[1])})"
+        f"blew up (step {int(res.diverged_at[1])})"
     ]
     down = np.array([[-1.0, -4.0, -16.0, -64.0]])  # no bottom: leaves through the floor
     flat = fd.loss_figure(down, ["down"], f_min=None, linear_range=(-9, 0))
@@ -276,6 +278,6 @@ def test_rate_axis_survives_thresholds_a_log_axis_cannot_draw(fastest, diverge):
 def test_figures_stay_small():
     r = model.compute(Params(surface="double_well", steps=200))
     curve = fd.curve_figure(r.xs, r.fx, r.path, r.loss, list(r.labels), step=200)
-    loss = fd.loss_figure(r.loss, list(r.labels), f_min=r.f_min, blowup_step=r.blowup)
+    loss = fd.loss_figure(r.loss, list(r.labels), f_min=r.f_min, diverged_at=r.diverged_at)
     assert len(curve.to_json()) + len(loss.to_json()) < 120_000
     assert quadratic_regime(1.0, [2.0]).tolist() == ["bounded oscillation"]
