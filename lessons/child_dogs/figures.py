@@ -103,7 +103,7 @@ _CSS = f"""
 <style>
 .cd-strip,.cd-cmp{{--cdw:{CELL_MAX[0]}px;--cdmin:{CELL_MIN[0]}px;--cdf:13px}}
 @media (min-width:1600px){{.cd-strip,.cd-cmp{{--cdw:72px;--cdf:14px}}}}
-.cd-big{{--cdw:{CELL_MAX[1]}px;--cdmin:{CELL_MIN[1]}px;--cdf:16px}}
+.cd-big{{--cdw:{CELL_MAX[1]}px;--cdmin:{CELL_MIN[1]}px;--cdf:18px}}
 @media (max-width:640px){{.cd-strip,.cd-big{{--cdw:50px;--cdmin:42px;--cdf:12px}}
  .cd-cmp,.cd-cmp.cd-big{{--cdw:42px;--cdmin:38px;--cdf:11px}}}}
 .cd-row{{display:flex;flex-wrap:wrap;gap:6px {GAP}px;align-items:flex-start;margin:2px 0 10px 0}}
@@ -113,6 +113,8 @@ _CSS = f"""
  border:2px solid transparent;white-space:nowrap;overflow:hidden}}
 .cd-cell img{{width:calc(100% - 6px);max-width:calc(var(--cdw) - 8px);height:auto;display:block}}
 .cd-n{{font-size:calc(var(--cdf) - 2px);color:#555}}
+.cd-big .cd-n{{font-size:var(--cdf)}}
+.cd-big .cd-think{{display:none}}
 .cd-b{{font-variant-numeric:tabular-nums;font-weight:600}}
 .cd-cat{{color:#666;font-weight:400}}
 .cd-over{{border:2px dashed #D55E00}}
@@ -157,7 +159,7 @@ def _belief_cell(i: int, letter: str | None, b: float, *, show_animal: bool) -> 
             parts.append(f'<img src="{data_uri(_QUESTION)}" alt="no animal yet">')
         else:
             parts.append(f'<img src="{icon_uri(letter)}" alt="{NAMES[letter]}">')
-        parts.append('<span class="cd-n">thinks ↓</span>')
+        parts.append('<span class="cd-n"><span class="cd-think">thinks </span>↓</span>')
     parts.append(f'<img src="{data_uri(imagined_dog_svg(b))}" alt="imagined dog">')
     value = f"= {fmt_belief(b)}" if cat else fmt_belief(b)  # a cat leaves the belief alone
     parts.append(f'<span class="cd-b{" cd-cat" if cat else ""}">{value}</span></div>')
@@ -217,7 +219,8 @@ def comparison_html(
         f'<img src="{data_uri(_QUESTION)}" alt="no animal yet"></div>'
     )
     animals = [start] + [_animal_cell(i + 1, ch) for i, ch in enumerate(sequence)]
-    out = [_CSS, f'<div class="cd-cmp{_size_class(big)}"{_label(alt)}>']
+    # the lesson's main picture: the browser test looks for its top on a projector's first screen
+    out = [_CSS, f'<div class="cd-cmp lrlab-main-figure{_size_class(big)}"{_label(alt)}>']
     out.append('<div class="cd-label">The animals, in order</div>')
     out.append('<div class="cd-row">' + "".join(animals) + "</div>")
     for row, label, note in zip(beliefs, labels, notes, strict=True):
@@ -365,7 +368,7 @@ def belief_figure(
             "dtick": 1 if n <= 20 else None,
         },
         yaxis={
-            "title": {"text": "belief b (1 = black, 0 = white)"},
+            "title": {"text": "belief b (1 black, 0 white)"},
             "range": [lo, hi],
             "zeroline": False,
             "tickvals": ticks,

@@ -29,6 +29,13 @@ from lessons.ui.style import GREY, PALETTE, color, dash, marker, run_marker, sty
 # ----------------------------------------------------------------------------- helpers
 
 
+#: the smallest text a projector shows in lecture mode (px): annotations and tick labels
+LECTURE_TEXT = 18
+#: a log axis writes its exponents at about 0.88 of the tick size: ticks this big keep them
+#: at LECTURE_TEXT
+LECTURE_LOG_TICKS = 21
+
+
 def _sc(**kw: object) -> dict:
     """A scatter trace as a plain dict: the figure is validated once, when it is built."""
     return {"type": "scatter", **kw}
@@ -175,23 +182,23 @@ def curve_figure(
             notes.append((labels[i], n, side, color(s)))
     annotations = []
     for j, (label, n, side, col) in enumerate(notes):
-        arrow = "→" if side == "right" else "←"
+        # two short lines: they fit a phone's chart at projector size too
         text = (
-            f"{label} leaves the chart at step {n} {arrow}"
+            f"{label}<br>leaves the chart at step {n} →"
             if side == "right"
-            else (f"{arrow} {label} leaves the chart at step {n}")
+            else f"{label}<br>← leaves the chart at step {n}"
         )
         annotations.append(
             {
                 "x": 1.0 if side == "right" else 0.0,
-                "y": 0.98 - 0.09 * j,
+                "y": 0.98 - 0.16 * j,
                 "xref": "paper",
                 "yref": "paper",
                 "xanchor": side,
                 "yanchor": "top",
                 "text": text,
                 "showarrow": False,
-                "font": {"color": col, "size": 17 if big else 12},
+                "font": {"color": col, "size": LECTURE_TEXT if big else 12},
                 "bgcolor": "rgba(255,255,255,0.75)",
             }
         )
@@ -314,7 +321,8 @@ def loss_figure(
         }
     else:
         layout["yaxis"] = {"title": {"text": "loss f(x_k)"}, "range": [ylo, yhi]}
-    return styled(traces, layout, height=400, big=big)
+    after = {"yaxis": {"tickfont": {"size": LECTURE_LOG_TICKS}}} if big and log else None
+    return styled(traces, layout, height=400, big=big, after=after)
 
 
 # ----------------------------------------------------------------------------- the rate axis
@@ -363,7 +371,7 @@ def rate_axis_figure(
     lo = min(known) / 3.0 if known else 1e-3
     hi = max(known) * 8.0 if known else 10.0  # room on the right for the labels
     rows = max(len(rates), 1)
-    font = {"size": 16 if big else 12, "color": "#333"}
+    font = {"size": LECTURE_TEXT if big else 12, "color": "#333"}
     shapes: list[dict] = []
     notes: list[dict] = []
     if fastest is not None and diverge is not None and lo > 0:
@@ -385,21 +393,34 @@ def rate_axis_figure(
                 }
             )
             mid = 0.5 * (math.log10(edges[j]) + math.log10(edges[j + 1]))  # no underflow
+            # the middle band spans a factor 2 only: its name sits a line higher, clear of
+            # its neighbours' names however narrow the chart
             notes.append(
                 {"x": mid, "y": 1.0, "yref": "paper", "yanchor": "bottom",
+                 "yshift": round(1.3 * font["size"]) if j == 1 else 0,
                  "text": name, "showarrow": False, "font": font}
             )  # fmt: skip
-        for value, name in ((fastest, "1/f''"), (diverge, "2/f''")):
+        span = math.log(hi) - math.log(lo)
+        sides = []
+        for value, name, side in ((fastest, "1/f''", "right"), (diverge, "2/f''", "left")):
             shapes.append(
                 {"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value,
                  "y0": 0, "y1": 1, "line": {"color": "#333", "width": 2, "dash": "dash"}}
             )  # fmt: skip
-            notes.append(  # 1/f'' to its left, 2/f'' to its right: never on top of each other
+            # 1/f'' to the left of its line and 2/f'' to the right, unless the edge is near:
+            # then on the side with room, and a second label sharing a side sits higher
+            where = (math.log(value) - math.log(lo)) / span
+            if side == "right" and where < 0.3:
+                side = "left"
+            elif side == "left" and where > 0.7:
+                side = "right"
+            notes.append(
                 {"x": math.log10(value), "y": 0.0, "yref": "paper", "yanchor": "bottom",
-                 "xanchor": "right" if value == fastest else "left",
+                 "xanchor": side, "yshift": 26 if side in sides else 0,
                  "text": f"{name} = {fmt.rate(value)}", "showarrow": False, "font": font,
                  "bgcolor": "rgba(255,255,255,0.8)"}
             )  # fmt: skip
+            sides.append(side)
     traces = []
     for i, (v, label, mark) in enumerate(zip(rates, labels, marks, strict=True)):
         s = sty[i]
@@ -425,7 +446,7 @@ def rate_axis_figure(
                 "xshift": 12 if right else -12,
                 "text": mark,
                 "showarrow": False,
-                "font": {"color": color(s), "size": 16 if big else 13},
+                "font": {"color": color(s), "size": LECTURE_TEXT if big else 13},
                 "bgcolor": "rgba(255,255,255,0.8)",
             }
         )
@@ -436,10 +457,11 @@ def rate_axis_figure(
             "type": "log",
             "range": [math.log10(lo), math.log10(hi)],
             "title": {"text": "learning rate (log scale)"},
+            "dtick": 1,  # a label per decade: no small minor digits between them
         },
-        "yaxis": {"visible": False, "range": [-1.3 if kinds is None else -1.0, rows - 0.4]},
+        "yaxis": {"visible": False, "range": [-1.3 if kinds is None else -1.6, rows - 0.4]},
     }
     return styled(
         traces, layout, height=130 + (30 if kinds is None else 44) * rows, big=big, legend=False,
-        after={"margin": {"t": 30, "b": 10}},
+        after={"margin": {"t": 30 + (round(1.3 * font["size"]) if shapes else 0), "b": 10}},
     )  # fmt: skip

@@ -225,6 +225,8 @@ def test_the_story_stays_on_one_row_in_lecture_mode():
     assert fc.min_row_width(len(DEFAULT_SEQUENCE) + 1, big=False) <= 820
     css = fc.strip_html("B", [0.5, 0.6], big=True)
     assert "flex:1 1 var(--cdmin)" in css and "min-width:var(--cdmin)" in css
+    assert ".cd-big{--cdw:84px;--cdmin:56px;--cdf:18px}" in css  # projector-sized text
+    assert ".cd-big .cd-n{font-size:var(--cdf)}" in css
 
 
 def _luminance(colour: str) -> float:

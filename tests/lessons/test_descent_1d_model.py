@@ -217,7 +217,8 @@ def test_captions_state_what_the_charts_show(default):
     fig = fd.curve_figure(
         r.xs, r.fx, r.path, r.loss, list(r.labels), step=r.replay, minima=r.minima
     )
-    assert any("D: lr = 2.2 leaves the chart at step 2" in a.text for a in fig.layout.annotations)
+    notes = [a.text for a in fig.layout.annotations]
+    assert notes == ["D: lr = 2.2<br>leaves the chart at step 2 →"]  # as the caption says
     assert "A: lr = 0.1 is at x = 0.17 after step 30 (too slow" in model.curve_alt(r)
     assert "gap to f_min 8 at step 0" in model.loss_alt(r)  # f(4) = 8
     assert "1/f'' = 1, 2/f'' = 2" in model.rate_alt(r)
@@ -281,3 +282,20 @@ def test_figures_stay_small():
     loss = fd.loss_figure(r.loss, list(r.labels), f_min=r.f_min, diverged_at=r.diverged_at)
     assert len(curve.to_json()) + len(loss.to_json()) < 120_000
     assert quadratic_regime(1.0, [2.0]).tolist() == ["bounded oscillation"]
+
+
+def test_lecture_mode_text_is_projector_sized(default):
+    """Every annotation at least 18 px, and the log axis' exponents too (drawn smaller than
+    their tick labels), in lecture mode."""
+    r = model.compute(Params(steps=10))
+    figs = [
+        fd.curve_figure(r.xs, r.fx, r.path, r.loss, list(r.labels), step=10, big=True),
+        fd.loss_figure(r.loss, list(r.labels), f_min=0.0, diverged_at=r.diverged_at, big=True),
+        fd.rate_axis_figure(r.lrs, list(r.labels), fastest=1.0, diverge=2.0, big=True,
+                            band_names=model.bands(r), kinds=[str(k) for k in r.kinds]),
+    ]  # fmt: skip
+    for fig in figs:
+        assert all(a.font.size >= fd.LECTURE_TEXT for a in fig.layout.annotations)
+        assert fig.layout.xaxis.tickfont.size >= fd.LECTURE_TEXT
+    assert figs[1].layout.yaxis.tickfont.size == fd.LECTURE_LOG_TICKS
+    assert figs[2].layout.xaxis.dtick == 1  # no small minor digits on the rate axis
