@@ -386,7 +386,7 @@ def belief_figure(
         layout,
         height=420,
         big=big,
-        after={"legend": {"y": -0.22, "yanchor": "top"}, "margin": {"b": 10}},
+        then={"legend": {"y": -0.22, "yanchor": "top"}, "margin": {"b": 10}},
     )
 
 
@@ -438,7 +438,7 @@ def weights_figure(
         "yaxis": {"title": {"text": f"weight ({label})"}},
     }
     return styled(
-        traces, layout, height=380, big=big, after={"legend": {"y": -0.25, "yanchor": "top"}}
+        traces, layout, height=380, big=big, then={"legend": {"y": -0.25, "yanchor": "top"}}
     )
 
 
@@ -475,5 +475,5 @@ def p_dog_figure(
         "yaxis": {"title": {"text": "P(dog | white dog)"}, "range": [0, 1]},
     }
     return styled(
-        traces, layout, height=380, big=big, after={"legend": {"y": -0.25, "yanchor": "top"}}
+        traces, layout, height=380, big=big, then={"legend": {"y": -0.25, "yanchor": "top"}}
     )

@@ -322,7 +322,7 @@ def loss_figure(
     else:
         layout["yaxis"] = {"title": {"text": "loss f(x_k)"}, "range": [ylo, yhi]}
     after = {"yaxis": {"tickfont": {"size": LECTURE_LOG_TICKS}}} if big and log else None
-    return styled(traces, layout, height=400, big=big, after=after)
+    return styled(traces, layout, height=400, big=big, then=after)
 
 
 # ----------------------------------------------------------------------------- the rate axis
@@ -463,5 +463,5 @@ def rate_axis_figure(
     }
     return styled(
         traces, layout, height=130 + (30 if kinds is None else 44) * rows, big=big, legend=False,
-        after={"margin": {"t": 30 + (round(1.3 * font["size"]) if shapes else 0), "b": 10}},
+        then={"margin": {"t": 30 + (round(1.3 * font["size"]) if shapes else 0), "b": 10}},
     )  # fmt: skip

@@ -107,6 +107,7 @@ def builtin_start(surface: str) -> float:
     return float(SURFACES_1D[surface].factory().default_start[0])
 
 
+@lru_cache(maxsize=64)
 def custom_start(text_: str, half: float) -> float:
     """The start slider's default for a typed function: its own default start, on the slider's
     grid (the example's if the text is not a function)."""
@@ -177,13 +178,16 @@ class Params:
     x0_plateau: float = _start("plateau")
     x0_lopsided: float = _start("lopsided")
     x0_quartic: float = _start("quartic")
-    x0_custom: float = number(
+    #: None: the typed function's own start (as the page always had it for a link without it)
+    x0_custom: float | None = number(
         "d1_x0_custom",
         "Start x₀",
         CUSTOM_START[0],
         CUSTOM_START[1],
-        custom_start(DEFAULT_TEXT, DEFAULT_WINDOW),
+        None,
         step=CUSTOM_START[2],
+        integer=False,
+        auto="the function's own start",
     )
     lr1: float = _rate(0)
     lr2: float = _rate(1)
@@ -207,7 +211,9 @@ class Params:
 
     @property
     def x0(self) -> float:
-        """The start point of the curve shown."""
+        """The start point of the curve shown (a typed function's own start if not set)."""
+        if self.surface == CUSTOM and self.x0_custom is None:
+            return custom_start(self.fn, float(self.win))
         return float(getattr(self, f"x0_{self.surface}"))
 
     @property

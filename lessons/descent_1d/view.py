@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import streamlit as st
 
 from lessons.descent_1d import figures, model
@@ -28,12 +26,11 @@ def _now() -> Params:
     ss = st.session_state
     values = {}
     for name, spec in FIELDS.items():
-        if spec.key in ss and ss[spec.key] is not None:
+        if spec is CUSTOM_X0:
+            values[name] = controls.auto_read(spec)  # None while it shows the function's own
+        elif spec.key in ss and ss[spec.key] is not None:
             values[name] = ss[spec.key]
-    p = Params(**values)
-    if p.surface == model.CUSTOM and CUSTOM_X0.key not in ss:
-        p = dataclasses.replace(p, x0_custom=model.custom_start(p.fn, float(p.win)))
-    return p
+    return Params(**values)
 
 
 def _apply_preset(kind: str, quiet: bool = False) -> None:
@@ -62,10 +59,10 @@ def _surface_controls() -> str:
             controls.select_slider(field_of(Params, model.SURFACE_PARAM[surface][1]))
     if surface == model.CUSTOM:
         controls.text_input(FN, on_change=_on_curve_change)
-        if CUSTOM_X0.key not in st.session_state:  # the typed function's own start, as ever
-            fn = str(st.session_state.get(FN.key, FN.default))
-            win = float(st.session_state.get(WIN.key, WIN.default))
-            st.session_state[CUSTOM_X0.key] = model.custom_start(fn, win)
+        # the typed function's own start until the learner or a link sets one
+        fn = str(st.session_state.get(FN.key, FN.default))
+        win = float(st.session_state.get(WIN.key, WIN.default))
+        controls.auto_show(CUSTOM_X0, model.custom_start(fn, win))
     with c3:
         controls.slider(field_of(Params, model.start_field(surface)), format="%.2f")
     return surface

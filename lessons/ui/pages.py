@@ -57,14 +57,14 @@ LESSONS: tuple[PageInfo, ...] = (
         "Up to four learning rates side by side: slow, good, oscillating, divergent.",
     ),
     PageInfo(
-        "lessons/descent_2d.py",
+        "lessons/descent_2d/page.py",
         "Descent in 2-D",
         ":material/landscape:",
         "descent-2d",
         "Valleys, Rosenbrock, saddles: the largest curvature sets the largest stable rate.",
     ),
     PageInfo(
-        "lessons/four_regimes.py",
+        "lessons/four_regimes/page.py",
         "Four regimes",
         ":material/monitoring:",
         "four-regimes",
@@ -78,14 +78,14 @@ LESSONS: tuple[PageInfo, ...] = (
         "Sweep decades on a small subset, then refine: precision only where it pays.",
     ),
     PageInfo(
-        "lessons/range_test.py",
+        "lessons/range_test/page.py",
         "Range test",
         ":material/trending_down:",
         "range-test",
         "Raise the rate every iteration and read the bounds off the loss curve (Smith).",
     ),
     PageInfo(
-        "lessons/cyclical.py",
+        "lessons/cyclical/page.py",
         "Cyclical schedules",
         ":material/cycle:",
         "cyclical-schedules",

@@ -132,6 +132,11 @@ def test_old_links_and_bad_links():
     assert not bad.error  # the default, as the notice says: nothing refused, nothing cut
     assert bad.text_input(key="d1_fn").value == model.DEFAULT_TEXT
     shows(bad, Params(surface="custom"))
+    own = open_page(PAGE, {"d1_surface": "Type a function", "d1_fn": "log(-x)"})
+    start = model.custom_start("log(-x)", 3.0)
+    assert own.slider(key="d1_x0_custom").value == start < 0  # the function's own start
+    assert "d1_x0_custom" not in address_bar(own)  # left to the page, as the link left it
+    shows(own, Params(surface="custom", fn="log(-x)"))
 
 
 def test_the_guides_link_in_lecture_mode():

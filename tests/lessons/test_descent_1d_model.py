@@ -69,7 +69,11 @@ def test_every_old_key_and_label_still_opens_the_same_view():
     assert F.field_of(Params, "x0_quadratic").hi == 5.0 and Params().x0_double_well == 1.6
     assert F.field_of(Params, "step10").hi == 10 and Params().step200 == 200
     custom, _ = F.from_query(Params, {"d1_surface": "Type a function", "d1_win": "w = 20"})
-    assert custom.win == 20.0 and custom.x0 == model.custom_start(model.DEFAULT_TEXT, 3.0) == 1.8
+    assert custom.win == 20.0 and custom.x0_custom is None  # left to the page: its own start
+    assert custom.x0 == model.custom_start(model.DEFAULT_TEXT, 20.0) == 12.0
+    assert Params(surface="custom").x0 == model.custom_start(model.DEFAULT_TEXT, 3.0) == 1.8
+    log_neg = Params(surface="custom", fn="log(-x)")
+    assert log_neg.x0 == model.custom_start("log(-x)", 3.0) < 0  # a link without a start
 
 
 def test_the_guides_link_shows_its_expect_and_its_labels_agree():
