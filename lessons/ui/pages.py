@@ -2,6 +2,10 @@
 
 ``app.py`` registers every entry whose file exists (pages not built yet are simply absent), and
 pages use the same list for "next lesson" links and the overview cards.
+
+:data:`POLL` (the students' class-poll page) is registered too, but hidden from the menu; it is
+not in :data:`LESSONS`, so the menu, the "next lesson" links and everything that walks the
+lessons never see it.
 """
 
 from __future__ import annotations
@@ -106,6 +110,18 @@ LESSONS: tuple[PageInfo, ...] = (
         "A 45-minute lecture plan: every step a link that opens the exact view to show.",
         section="For teachers",
     ),
+)
+
+
+#: the students' phone page of the class poll (``/poll?room=K7P4QX``): hidden from the menu, not a
+#: lesson (see :mod:`lessons.ui.poll`)
+POLL = PageInfo(
+    "lessons/class_poll.py",
+    "Class poll",
+    ":material/how_to_vote:",
+    "poll",
+    "Vote on the question your teacher shows, from your phone.",
+    section="Class poll",
 )
 
 
