@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from html import escape
@@ -75,7 +76,11 @@ log = logging.getLogger("lrlab")
 CONNECTION = "poll"
 #: seconds between two refreshes of the teacher's count and chart, and of a student's phone
 TEACHER_EVERY = 2.0
-STUDENT_EVERY = 2.0
+STUDENT_EVERY = 3.0
+#: how long one server reuses a room as its students see it (question, reveal, closed): a hall
+#: of phones refreshing every few seconds costs one database read per room per ROOM_VIEW_TTL
+#: instead of one per phone; the teacher's tally and every vote always read the database
+ROOM_VIEW_TTL = 1.0
 #: the QR code's side on the teacher's screen, in CSS pixels (a quarter of a 1280 px projector)
 QR_PX = 320
 #: first question number of a page that is not a step of the teacher's guide
@@ -88,6 +93,7 @@ _MSG = "_lrlab_poll_msg"
 _DRAWN = "_lrlab_poll_drawn"
 _STUDENT_MSG = "_lrlab_poll_student_msg"
 _VOTER = "_lrlab_poll_voter"
+_MINE = "_lrlab_poll_mine"  # (code, question index) -> this student's vote (votes are final)
 
 _T = TypeVar("_T")
 
@@ -720,12 +726,46 @@ def _join_form(message: str | None = None) -> None:
                 st.rerun()
 
 
+_VIEWS: dict[str, tuple[float, classroom.RoomView]] = {}
+_VIEWS_LOCK = threading.Lock()
+
+
+def _room_view(code: str) -> classroom.RoomView:
+    """The room as its students see it, read at most once per ``ROOM_VIEW_TTL`` seconds per
+    server (shared by every phone in the room); refusals are never kept."""
+    t = time.monotonic()
+    with _VIEWS_LOCK:
+        hit = _VIEWS.get(code)
+        if hit is not None and t - hit[0] < ROOM_VIEW_TTL:
+            return hit[1]
+    view = _db(classroom.current, code)
+    with _VIEWS_LOCK:
+        if len(_VIEWS) > 1000:  # rooms live for hours: drop the stale ones now and then
+            for k in [k for k, (at, _) in _VIEWS.items() if t - at >= ROOM_VIEW_TTL]:
+                del _VIEWS[k]
+        _VIEWS[code] = (t, view)
+    return view
+
+
+def _mine(code: str, voter: str, index: int) -> int | None:
+    """This student's vote on question ``index``: read once per question and session, then
+    remembered (a vote is final; this session's own votes are recorded as they are cast)."""
+    known: dict[tuple[str, int], int | None] = st.session_state.setdefault(_MINE, {})
+    if (code, index) not in known:
+        known[(code, index)] = _db(classroom.my_vote, code, voter, index=index)
+    return known[(code, index)]
+
+
 def _cast(code: str, voter: str, index: int, option: int) -> None:
     """A student's tap on an option: the vote, or the refusal's message for the page."""
+    known: dict[tuple[str, int], int | None] = st.session_state.setdefault(_MINE, {})
     try:
         _db(classroom.vote, code, voter, index=index, option=option)
     except PollError as err:
         st.session_state[_STUDENT_MSG] = (err.reason.value, err.message)
+        known.pop((code, index), None)  # e.g. voted from another tab: read it again
+    else:
+        known[(code, index)] = option
 
 
 def student_page() -> None:
@@ -747,7 +787,7 @@ def student_page() -> None:
         st.query_params["room"] = code  # the canonical spelling, once
     voter = _voter()
     try:
-        view = _db(classroom.current, code)
+        view = _room_view(code)
     except PollError as err:
         view = None
         gone = err
@@ -773,12 +813,8 @@ def student_page() -> None:
 
 def _student_live(code: str, voter: str, terminal: bool) -> None:
     try:
-        view = _db(classroom.current, code)
-        mine = (
-            _db(classroom.my_vote, code, voter, index=view.question.index)
-            if view.question is not None
-            else None
-        )
+        view = _room_view(code)
+        mine = _mine(code, voter, view.question.index) if view.question is not None else None
     except PollError as err:
         st.session_state.pop(_STUDENT_MSG, None)
         st.error(err.message, icon=":material/error:")

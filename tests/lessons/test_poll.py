@@ -31,6 +31,7 @@ STUDENT = "lessons/class_poll.py"
 def db(tmp_path, monkeypatch) -> Engine:
     url = f"sqlite:///{tmp_path / 'poll.sqlite3'}"
     monkeypatch.setenv(classroom.schema.ENV_URL, url)
+    monkeypatch.setattr(ui, "ROOM_VIEW_TTL", 0.0)  # every run reads the room afresh
     engine = classroom.make_engine(url)
     yield engine
     engine.dispose()
