@@ -12,9 +12,9 @@ import streamlit as st
 
 from engine.data import load_dataset
 from engine.descent import run_descent
+from engine.fmt import rate as fmt
 from engine.hypergrad import (
     final_rate_spread,
-    fmt,
     measure_cost,
     rate_story,
     sensitivity,
@@ -187,7 +187,7 @@ def surface_runs(kappa: float, where: str, lr0: float, rule: str, beta: float, s
             "loss": r.loss[0],
             "kind": r.verdicts[0].kind,
             "text": r.verdicts[0].text,
-            "blow": int(r.blowup_step[0]),
+            "blow": int(r.diverged_at[0]),
         }
     return out
 

@@ -187,7 +187,7 @@ def run_halving(
             "diverged": np.asarray(r.diverged),
             "stalled": np.asarray(r.stalled),
             "kept": np.asarray(r.kept),
-            "cost_steps": int(r.cost_steps),
+            "cost_steps": int(r.cost_grad_evals),
         }
         for r in res.rungs
     ]
@@ -195,8 +195,8 @@ def run_halving(
         "rungs": rungs,
         "best_lr": res.best_lr,
         "best_loss": res.best_loss,
-        "steps_used": int(res.steps_used),
-        "steps_all": int(res.steps_all),
+        "steps_used": int(res.grad_evals_used),
+        "steps_all": int(res.grad_evals_all),
         "examples_used": int(res.examples_used),
         "examples_all": int(res.examples_all),
     }

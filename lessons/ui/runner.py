@@ -31,7 +31,7 @@ import streamlit as st
 from engine.verdict import Kind
 from lessons.ui import controls, pages, poll, widgets
 from lessons.ui import fields as F
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
 
 __all__ = ["Ctx", "Lesson", "Section", "run", "sidebar"]
 
@@ -91,6 +91,8 @@ class Section:
     data_name: str = "data"
     title: str | None = None
     cache_entries: int = 32
+    #: the view as code (``takehome(params, result) -> TakeHome``), in a "Take it home" panel
+    takehome: Callable[[Any, Any], TakeHome] | None = None
 
 
 @dataclass(frozen=True)
@@ -323,12 +325,67 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
                     f"{section.data_name}.csv",
                     key=f"_csv_{lesson.info.url_path}_{index}",
                 )
+            if section.takehome is not None:
+                _take_home(lesson, section, index, params, result)
     except Exception:  # a view must never show a traceback: log it, say so briefly
         log.exception("lesson %s, section %d failed", lesson.path, index)
         st.error(
             "This view could not be drawn. Try other settings or reload the page; "
             "the details are in the server's log.",
             icon=":material/error:",
+        )
+
+
+def view_url(lesson: Lesson, params: Any) -> str:
+    """The link to this view (the app's address, the page, the canonical query)."""
+    from urllib.parse import urlencode, urlsplit
+
+    try:
+        parts = urlsplit(st.context.url or "")
+        base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    except Exception:  # pragma: no cover - no request context
+        base = ""
+    query = F.to_query(params)
+    q = urlencode([(k, v) for k, vs in query.items() for v in vs])
+    return f"{base}/{lesson.info.route}" + (f"?{q}" if q else "")
+
+
+def _take_home(lesson: Lesson, section: Section, index: int, params: Any, result: Any) -> None:
+    """The view as code: engine lines, PyTorch, and a notebook with both (built on click)."""
+    th: TakeHome = section.takehome(params, result)
+    url = view_url(lesson, params)
+    with st.expander("Take it home: this view as code", icon=":material/code:"):
+        tabs = ["LR Lab's engine"] + ([th.torch_label] if th.torch is not None else [])
+        panes = st.tabs(tabs)
+        with panes[0]:
+            st.caption("Recomputes this view's numbers in a notebook or script (same seed).")
+            st.code(th.engine.source, language="python")
+        if th.torch is not None:
+            with panes[1]:
+                needs = ", ".join(sorted(set(th.torch.requires))) or "torch"
+                st.caption(f"The same in PyTorch (needs `pip install {needs}`).")
+                st.code(th.torch.source, language="python")
+                for note in th.torch.notes:
+                    st.caption(note)
+
+        def notebook() -> str:
+            from takehome import notebook_json
+
+            return notebook_json(
+                title=lesson.info.title,
+                url=url if url.startswith("http") else None,
+                engine=th.engine,
+                torch=th.torch,
+            )
+
+        st.download_button(
+            "Download as a Jupyter notebook",
+            notebook,
+            file_name=f"lr-lab-{lesson.info.url_path}.ipynb",
+            mime="application/x-ipynb+json",
+            key=f"_nb_{lesson.info.url_path}_{index}",
+            icon=":material/download:",
+            on_click="ignore",
         )
 
 
@@ -388,6 +445,15 @@ _LECTURE_CSS = """
 [data-testid="stMain"] h1 { font-size: 3rem; }
 [data-testid="stMain"] .stButton button { font-size: 1.35rem; min-height: 3.2rem; padding: 0.4rem 1.4rem; }
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.15rem; }
+[data-testid="stMain"] code, [data-testid="stMain"] pre { font-size: 1.15rem !important; }
+[data-testid="stMain"] [data-testid="stSliderTickBar"],
+[data-testid="stMain"] [data-testid="stSliderThumbValue"] p { font-size: 1.15rem; }
+[data-testid="stMain"] table, [data-testid="stMain"] [data-testid="stTable"] td,
+[data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.15rem; }
+[data-testid="stMain"] [data-testid="stExpander"] summary p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stAlertContainer"] p { font-size: 1.2rem; }
 </style>
 """
 

@@ -173,6 +173,7 @@ LESSON = Lesson(
             question=model.question,
             quiz_key="w_quiz",
             cache_entries=64,
+            takehome=model.takehome,
         ),
     ),
 )

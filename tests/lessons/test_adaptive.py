@@ -20,7 +20,8 @@ import pytest
 
 from engine.data import load_dataset
 from engine.descent import run_descent
-from engine.hypergrad import final_rate_spread, fmt, rate_story, sensitivity, valley_story
+from engine.fmt import rate as fmt
+from engine.hypergrad import final_rate_spread, rate_story, sensitivity, valley_story
 from engine.models import ModelSpec
 from engine.optim import Optimizer
 from engine.surfaces import ill_conditioned

@@ -131,8 +131,11 @@ def check_numbers(at, p: dict, *, full: bool = True, eta: int | None = 3) -> Non
             p["model"], p["lo"], p["hi"], res.full_grid_points, p["epochs2"], eta, p["seed"]
         )
         assert f"(η = {eta}) over the full grid's {res.full_grid_points} rates" in body
-        assert f"It spent {hv.steps_used:,} minibatch steps instead of {hv.steps_all:,}" in body
-        assert f"**{hv.steps_all - hv.steps_used:,} steps saved**" in body
+        assert (
+            f"It spent {hv.grad_evals_used:,} minibatch steps instead of {hv.grad_evals_all:,}"
+            in body
+        )
+        assert f"**{hv.grad_evals_all - hv.grad_evals_used:,} steps saved**" in body
         if math.isfinite(hv.best_lr):
             assert f"The last survivor is **lr = {fmt_lr(hv.best_lr)}**" in body
         assert at.metric[2].value == f"{hv.examples_used:,}"

@@ -55,7 +55,7 @@ def test_guide_page_lists_every_available_step():
     for i, s in enumerate(guide.plan(), 1):
         assert f"{i}. {s.page.title}" in body
         assert s.ask in body
-    links = at.get("page_link")
+    links = at.main.get("page_link")
     assert len(links) == len(guide.plan())
     # the copyable links shown for slides, one per step, in lecture mode by default
     codes = [c.value for c in at.code]
