@@ -336,13 +336,15 @@ def _results(code: str, secret: str) -> Callable[[], bytes]:
 
 def _csv_button(h: dict[str, Any]) -> None:
     st.download_button(
-        "Download the results (CSV)",
+        "CSV",
         _results(h["code"], h["secret"]),
         file_name=f"class-poll-{h['code']}.csv",
         mime="text/csv",
         key=f"poll_csv_{h['code']}",
         icon=":material/download:",
         on_click="ignore",
+        help="Download the room's results: every question, its options and their counts "
+        "(no names, no voter ids).",
     )
 
 
@@ -356,6 +358,9 @@ _PANEL_CSS = """
   font-weight: 600; word-break: break-all; margin: 0 0 0.6rem 0; }
 .lrlab-poll-count { font-size: 2.6rem; font-weight: 700; line-height: 1.1; }
 .lrlab-poll-count span { font-size: 1.3rem; font-weight: 400; }
+.st-key-lrlab_poll_panel .stDownloadButton button,
+.st-key-lrlab_poll_ended .stDownloadButton button { min-height: 3.2rem; font-size: 1.35rem;
+  padding: 0.4rem 1.4rem; }
 </style>
 """
 
@@ -399,7 +404,7 @@ def tally_figure(t: Tally, *, big: bool = True) -> go.Figure:
         title="answers", range=[0, top * 1.25], tickformat="d", dtick=max(1, -(-top // 5))
     )
     fig.update_xaxes(title=None, type="category")
-    return style(fig, height=240, big=big, legend=False)
+    return style(fig, height=190, big=big, legend=False)
 
 
 def _live(code: str, secret: str, step: int, big: bool) -> None:
@@ -491,15 +496,13 @@ def panel(path: str, title: str, quiz_key: str, q: Question, *, big: bool) -> bo
     st.session_state[f"{quiz_key}_radio"] = t.answer if revealed else None
     with st.container(border=True, key="lrlab_poll_panel"):
         _said()
-        st.markdown(
-            f"**:material/groups: Class poll** · step {step + 1}: the hall answers on their phones"
-        )
         left, right = st.columns([2, 3], gap="large")
         with left:
+            st.markdown(f"**:material/groups: Class poll** · step {step + 1}")
             _join_card(h["code"])
         with right:
             st.markdown(f"**🤔 {t.text}**")
-            st.markdown("  \n".join(f"**{_letter(i)}** · {o}" for i, o in enumerate(t.options)))
+            st.markdown(_options_text(t.options))
             st.fragment(
                 lambda: _live(h["code"], h["secret"], step, big),
                 run_every=TEACHER_EVERY,
@@ -511,6 +514,15 @@ def panel(path: str, title: str, quiz_key: str, q: Question, *, big: bool) -> bo
                 st.success(f"The answer is **{_letter(t.answer)}: {right_text}**.{extra}")
             _controls(h, step, quiz_key, revealed)
     return True
+
+
+def _options_text(options: tuple[str, ...]) -> str:
+    """The options as Markdown: on one line when they are short (the panel then fits a 720 px
+    projector with its chart), else one per line."""
+    items = [f"**{_letter(i)}** · {o}" for i, o in enumerate(options)]
+    if sum(len(o) for o in options) <= 48:
+        return " &emsp; ".join(items)
+    return "  \n".join(items)
 
 
 def _controls(h: dict[str, Any], step: int, quiz_key: str, revealed: bool) -> None:
@@ -579,7 +591,8 @@ def _elsewhere(h: dict[str, Any], path: str, title: str, q: Question, step: int)
 
 
 def _ended(h: dict[str, Any]) -> None:
-    with st.container(border=True):
+    with st.container(border=True, key="lrlab_poll_ended"):
+        st.html(_PANEL_CSS)
         _said()
         st.markdown(
             f"**:material/groups: Class poll {classroom.format_code(h['code'])} has ended.** "
@@ -625,12 +638,12 @@ def page_bar(path: str, *, start_here: bool) -> None:
             _go_to(st.session_state[_HOST], first)
         _said()
         return
+    if h.get("closed"):
+        _ended(h)
+        return
     with st.container(border=True):
         _said()
         code = classroom.format_code(h["code"])
-        if h.get("closed"):
-            _ended(h)
-            return
         step = h.get("step")
         st.markdown(
             f"**:material/groups: Class poll {code}** is running"

@@ -381,3 +381,45 @@ def test_no_room_in_the_link_asks_for_the_code(db):
     assert_ok(at)
     assert address_bar(at)["room"] == [key.code]
     assert "What does lr = 2.2 do?" in texts(at)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def test_question_numbers_are_the_guide_steps():
+    assert ui.step_of(LESSON0) == 0
+    assert ui.step_of(guide.PLAN[3].path) == 3
+    assert ui.step_of(GUIDE) == ui.OFF_GUIDE + 9  # a page outside the guide
+    assert ui._next_step(len(guide.PLAN) - 1) is None
+    assert ui._next_step(-1) == 0
+    assert ui.join_url("K7P4QX", "https://lr-lab.example/") == (
+        "https://lr-lab.example/poll?room=K7P4QX"
+    )
+    svg = ui.qr_svg("https://lr-lab.example/poll?room=K7P4QX")
+    assert svg.startswith("<svg") and "viewBox" in svg
+
+
+def _view_app() -> None:
+    import streamlit as st
+
+    from lessons.ui import poll as ui
+
+    st.session_state["views"] = [ui._room_view(st.session_state["code"]) for _ in range(2)]
+
+
+def test_a_server_reads_a_room_for_its_phones_at_most_once_per_ttl(db, monkeypatch):
+    key = teacher_room(db)
+    monkeypatch.setattr(ui, "ROOM_VIEW_TTL", 60.0)
+    ui._VIEWS.clear()
+    at = AppTest.from_function(_view_app, default_timeout=30)
+    at.session_state["code"] = key.code
+    at.run()
+    first, again = at.session_state["views"]
+    assert first is again and not first.question.revealed
+    classroom.reveal(db, key.code, key.secret, now=now())
+    at.run()
+    assert at.session_state["views"][0] is first  # still the same read within the TTL
+    monkeypatch.setattr(ui, "ROOM_VIEW_TTL", 0.0)
+    at.run()
+    assert at.session_state["views"][0].question.revealed
+    ui._VIEWS.clear()
