@@ -65,3 +65,33 @@ def test_for_dark_turns_dark_labels_and_threshold_lines_light():
     assert b.font.color == PALETTE[0]
     assert dark.layout.shapes[0].line.color == DARK_INK
     assert fig.layout.annotations[0].font.color == "#333"
+
+
+def test_styled_dicts_are_the_same_figure_as_style():
+    """``styled`` (plain dicts, validated once) draws exactly what ``style`` draws."""
+    import json
+
+    import numpy as np
+
+    from lessons.ui.style import styled
+
+    data = [
+        {"type": "scatter", "x": np.arange(3.0), "y": [1, 2, 3], "line": {"width": 2.0}},
+        {"type": "scatter", "x": [0], "y": [1], "marker": {"size": 9}, "xaxis": "x2"},
+        {"type": "scatter", "x": [0, 1], "y": [1, 2], "marker": {"size": [3, 4]}},
+    ]
+    layouts = [
+        {"xaxis": {"title": {"text": "epoch"}}, "annotations": [{"text": "a", "x": 0, "y": 0}]},
+        {"title": {"text": "T"}, "xaxis2": {"anchor": "y2"}, "yaxis2": {"domain": [0, 0.3]}},
+        {"legend": {"y": 0.5, "font": {"color": "red"}}, "margin": {"t": 3}},
+    ]
+    then = {"legend": {"y": -0.2, "yanchor": "top"}, "margin": {"t": 40}}
+    for layout in layouts:
+        for big in (False, True):
+            for after in (None, then):
+                old = style(go.Figure(data=data, layout=layout), height=300, big=big)
+                if after:
+                    old.update_layout(after)
+                new = styled(data, layout, height=300, big=big, then=after)
+                assert json.loads(new.to_json()) == json.loads(old.to_json())
+    assert data[0]["line"]["width"] == 2.0 and "height" not in layouts[0]  # left unchanged
