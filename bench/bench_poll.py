@@ -17,6 +17,10 @@ browser's frontend does):
    room (their own ``auto_rerun`` every 2 s), and each taps an option at a random moment within
    ``--window`` seconds (a fragment rerun triggered by the option's button).
 
+The server runs with ``runner.postScriptGC = false`` (``.streamlit/config.toml``); ``--gc`` puts
+Streamlit's default back (a full ``gc.collect()`` after every run, every fragment refresh of
+every phone included), to show what that setting is worth to a hall.
+
 It reports the time from the first tap until the teacher's tally shows every vote (and from the
 last tap), the server's peak RSS (``VmRSS`` polled every 20 ms) and CPU, and the slowest rerun
 of a student's page (a vote, and a follow-up refresh), with medians and p95.
@@ -375,9 +379,11 @@ def run_one(db: str, n: int, window: float, settle: float, gc_after_runs: bool) 
 
         cleanup.append(drop)
     try:
-        env = {"LRLAB_POLL_DB_URL": url}
-        if not gc_after_runs:  # runner.postScriptGC = false, as config.toml will set it
-            env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] = "false"
+        # runner.postScriptGC: false as in config.toml, or Streamlit's default (--gc)
+        env = {
+            "LRLAB_POLL_DB_URL": url,
+            "STREAMLIT_RUNNER_POST_SCRIPT_GC": "true" if gc_after_runs else "false",
+        }
         with streamlit_process(120, env=env) as (base, srv):
             return asyncio.run(hall(base, Proc(srv.pid), n, window, settle, db))
     finally:
@@ -394,7 +400,8 @@ def main() -> None:
     ap.add_argument(
         "--gc",
         action="store_true",
-        help="keep Streamlit's gc.collect() after every run (runner.postScriptGC, default on)",
+        help="Streamlit's default gc.collect() after every script run (config.toml turns it off: "
+        "runner.postScriptGC = false)",
     )
     args = ap.parse_args()
     for db in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
