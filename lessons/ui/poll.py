@@ -469,6 +469,11 @@ def panel(path: str, title: str, quiz_key: str, q: Question, *, big: bool) -> bo
     st.session_state[_DRAWN] = True
     if h.get("closed"):
         _ended(h)
+        # the page's own radio comes back: written again in this run, so that the browser shows
+        # the answer revealed earlier (a value set in an earlier run is not sent to a new widget)
+        radio = f"{quiz_key}_radio"
+        if st.session_state.get(radio) is not None:
+            st.session_state[radio] = st.session_state[radio]
         return False
     step = step_of(path, h.get("step"))
     if h.get("step") != step:
