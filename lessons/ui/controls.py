@@ -24,6 +24,10 @@ import streamlit as st
 from lessons.ui import fields as F
 
 __all__ = [
+    "auto_forget",
+    "auto_keep",
+    "auto_read",
+    "auto_show",
     "checkbox",
     "multiselect",
     "number_input",
@@ -115,7 +119,7 @@ def publish(specs: Iterable[F.Field], values: dict[str, Any] | None = None) -> N
             if alias in qp:
                 del qp[alias]
         current = tuple(qp.get_all(spec.key)) or None
-        want = tuple(text) if text is not None else None
+        want = tuple(text) if text else None  # an empty selection cannot be written: left out
         if current != want:
             if want is None:
                 del qp[spec.key]
@@ -138,7 +142,7 @@ def slider(spec: F.Field, *, lo=None, hi=None, label: str | None = None, **kw: A
     lo = spec.lo if lo is None else lo
     hi = spec.hi if hi is None else hi
     _clip_remembered(spec.key, lo, hi)
-    default = min(max(spec.default, lo), hi)
+    default = None if spec.default is None else min(max(spec.default, lo), hi)
     kw.setdefault("help", spec.help)
     if spec.step is not None:
         kw.setdefault("step", spec.step)
@@ -335,3 +339,59 @@ def _clip_remembered(key: str, lo: float | None, hi: float | None) -> None:
             v = min(v, hi)
         if v != cur:
             st.session_state[key] = type(cur)(v)
+
+
+# ------------------------------------------------------------------ values the page works out
+#
+# A field whose default is None (``fields.number(..., default=None)``) shows a value the page
+# works out (a surface's own start, rates measured for a model) until the learner or a link
+# sets one.  The view reads the field with :func:`auto_read` (None while it follows the page:
+# the link leaves it out), computes, then calls :func:`auto_show` with the worked-out value
+# before drawing the widget.  :func:`auto_keep` turns what the widgets show into the learner's
+# own values (e.g. rates that must stay put when the surface gets steeper), :func:`auto_forget`
+# hands fields back to the page (e.g. a new surface brings its own start).
+
+_FOLLOW = "_lrlab_follow"  # key -> the page's value the widget shows while it follows the page
+
+
+def _follow() -> dict[str, Any]:
+    return st.session_state.setdefault(_FOLLOW, {})
+
+
+def auto_read(spec: F.Field) -> Any:
+    """The field's value for ``Params``: None while the widget shows the page's own value."""
+    ss = st.session_state
+    cur = ss.get(spec.key)
+    if cur is None:
+        return None
+    follow = _follow()
+    if spec.key in follow and F._same(follow[spec.key], cur):
+        return None
+    follow.pop(spec.key, None)
+    return cur
+
+
+def auto_show(spec: F.Field, value: Any) -> None:
+    """Before drawing the field's widget: let it show ``value`` if it follows the page."""
+    ss = st.session_state
+    follow = _follow()
+    cur = ss.get(spec.key)
+    if cur is None or (spec.key in follow and F._same(follow[spec.key], cur)):
+        ss[spec.key] = value
+        follow[spec.key] = value
+
+
+def auto_keep(*specs: F.Field) -> None:
+    """The values these widgets show become the learner's own (in the link from now on).
+    Call from a widget callback, before the widgets are drawn."""
+    follow = _follow()
+    for spec in specs:
+        follow.pop(spec.key, None)
+
+
+def auto_forget(*specs: F.Field) -> None:
+    """These fields follow the page again (out of the link).  Call from a widget callback."""
+    follow = _follow()
+    for spec in specs:
+        st.session_state[spec.key] = None
+        follow.pop(spec.key, None)

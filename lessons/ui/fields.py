@@ -94,6 +94,9 @@ class Field:
     ``options``), ``"span"`` (a pair from ``options``, low to high), ``"flag"`` or ``"text"``.
     ``names`` are the options' labels on the page and in the link (``None``: ``str(option)``).
     ``aliases`` are older URL keys still read for this field (saved links keep working).
+    A ``number`` or ``choice`` whose ``default`` is ``None`` is left to the page: a link
+    without the key shows the value the page works out (a surface's own start, rates measured
+    for a model); ``auto`` says what that is, for notices.
     """
 
     key: str
@@ -109,6 +112,7 @@ class Field:
     max_chars: int = 200
     aliases: tuple[str, ...] = ()
     help: str | None = None
+    auto: str = "the value the page works out"
 
     # ------------------------------------------------------------------ labels and text
     def name(self, option: Any) -> str:
@@ -133,6 +137,8 @@ class Field:
 
     def show(self, value: Any) -> str:
         """``value`` as a notice prints it."""
+        if value is None:
+            return self.auto
         if self.kind == "text":
             return f"`{_clip(str(value), 40)}`" if value else "an empty box"
         if self.kind in ("multi", "span"):
@@ -275,6 +281,10 @@ class Field:
             return (lo, hi), None
         picked.sort(key=lambda o: order[id(o)])
         value = tuple(picked)
+        if bad and not picked:  # nothing the link names exists: the default, not nothing
+            return self.default, self._notice(
+                raw, self._not_a_choice(), f"the default, {self.show(self.default)}"
+            )
         if bad or len(raw) > MAX_VALUES:
             why = self._not_a_choice() if bad else f"gives more than {MAX_VALUES} values"
             return value, self._notice(raw, why, self.show(value))
@@ -361,11 +371,27 @@ def number(
     integer: bool | None = None,
     aliases: tuple[str, ...] = (),
     help: str | None = None,
+    auto: str | None = None,
 ) -> Any:
-    """A number between ``lo`` and ``hi`` (whole if ``default`` is an int)."""
+    """A number between ``lo`` and ``hi`` (whole if ``default`` is an int).  ``default=None``:
+    the page works the value out (``auto`` says what it is) until a link or the learner sets
+    one (``integer`` then says whether it is whole)."""
     integer = isinstance(default, int) if integer is None else integer
+    extra = {} if auto is None else {"auto": auto}
     return _field(
-        Field(key, label, default, "number", lo, hi, step, integer, aliases=aliases, help=help)
+        Field(
+            key,
+            label,
+            default,
+            "number",
+            lo,
+            hi,
+            step,
+            integer,
+            aliases=aliases,
+            help=help,
+            **extra,
+        )
     )
 
 
@@ -378,9 +404,12 @@ def choice(
     names: Sequence[str] | Mapping[Any, str] | Callable[[Any], str] | None = None,
     aliases: tuple[str, ...] = (),
     help: str | None = None,
+    auto: str | None = None,
 ) -> Any:
-    """One of ``options``; ``names`` gives their labels (a list, a dict or a function)."""
+    """One of ``options``; ``names`` gives their labels (a list, a dict or a function).
+    ``default=None``: the page works the value out (``auto`` says what it is)."""
     options = tuple(options)
+    extra = {} if auto is None else {"auto": auto}
     return _field(
         Field(
             key,
@@ -391,6 +420,7 @@ def choice(
             names=_names(options, names),
             aliases=aliases,
             help=help,
+            **extra,
         )
     )
 

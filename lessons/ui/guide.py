@@ -77,7 +77,7 @@ PLAN: tuple[Step, ...] = (
         expect="diverged",
     ),
     Step(
-        "lessons/descent_2d.py",
+        "lessons/descent_2d/page.py",
         6,
         "Two parameters now. The rates 0.048, 0.095 and 0.105 were tuned for a valley whose "
         "walls are 20 times steeper than its floor; the link makes the walls twice as steep "
@@ -91,16 +91,18 @@ PLAN: tuple[Step, ...] = (
         expect="diverged at step 9",
     ),
     Step(
-        "lessons/four_regimes.py",
+        "lessons/four_regimes/page.py",
         5,
         "A real classifier (softmax regression on 8x8 handwritten digits) trained four times, "
-        "at 10000, 30, 1 and 0.003. Three curves are drawn; the high rate's is held back. Let "
-        "the hall vote, then click their answer to add it.",
-        "The high rate is 30, thirty times the good one. Will its loss blow up, stall high, drop "
+        "at rates the page measured for it: 10000, 10, 1 and 0.01 (the line under the rates "
+        "says how). Three curves are drawn; the high rate's is held back. Let the hall vote, "
+        "then click their answer to add it.",
+        "The high rate is 10, ten times the good one. Will its loss blow up, stall high, drop "
         "fast, or creep down?",
-        "lr = 10000 shoots up and diverges at iteration 2; lr = 1 drops fast and low; lr = 0.003 "
-        "creeps. Once answered, lr = 30 bounces and plateaus high. Then the accuracy chart: high "
-        "and good differ by only a few points; the loss tells them apart.",
+        "lr = 10000 shoots up and diverges at iteration 2; lr = 1 drops fast and low; lr = 0.01 "
+        "creeps. Once answered, lr = 10 bounces well above the good run and ends at nearly 3 "
+        "times its validation loss. Then the accuracy chart: high and good differ by about one "
+        "point; the loss tells them apart.",
         expect="not shown yet",
     ),
     Step(

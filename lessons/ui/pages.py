@@ -61,14 +61,14 @@ LESSONS: tuple[PageInfo, ...] = (
         "Up to four learning rates side by side: slow, good, oscillating, divergent.",
     ),
     PageInfo(
-        "lessons/descent_2d.py",
+        "lessons/descent_2d/page.py",
         "Descent in 2-D",
         ":material/landscape:",
         "descent-2d",
         "Valleys, Rosenbrock, saddles: the largest curvature sets the largest stable rate.",
     ),
     PageInfo(
-        "lessons/four_regimes.py",
+        "lessons/four_regimes/page.py",
         "Four regimes",
         ":material/monitoring:",
         "four-regimes",

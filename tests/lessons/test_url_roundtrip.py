@@ -25,7 +25,7 @@ CHANGES: dict[str, dict[str, object]] = {
         "d1_steps": 50,
         "d1_model": True,
     },
-    "lessons/descent_2d.py": {
+    "lessons/descent_2d/page.py": {
         "d2_kappa": 40.0,
         "d2_x0": 3.0,
         "d2_y0": 1.0,
@@ -34,7 +34,7 @@ CHANGES: dict[str, dict[str, object]] = {
         "d2_steps": 200,
         "d2_view": "Loss vs step",  # a tab (state.tabs), not a widget
     },
-    "lessons/four_regimes.py": {
+    "lessons/four_regimes/page.py": {
         "fr_show": True,
         "fr_lr_high": 5,
         "fr_lr_good": 0.5,

@@ -1,10 +1,10 @@
-"""Training-curve pictures any lesson that trains real models can use.
+"""Figure builders of *Four regimes* (and of any lesson that trains real models).
 
 Arrays and labels in, ``plotly.graph_objects.Figure`` out; no Streamlit and no engine import, so
-every builder is testable on its own and works for any record of K runs:
+every builder is testable on its own and works for any record of K runs (the curves to draw come
+from :mod:`lessons.four_regimes.curves`):
 
-* :func:`smooth_losses`, :func:`epoch_means`, :func:`thin`: turn per-iteration losses ``(K, T)``
-  into something readable (trailing mean, mean per epoch, at most ``n`` points);
+* :func:`thin`: at most ``n`` points of a long curve;
 * :func:`loss_curve_figure`: loss against epochs or iterations (log y by default), one line per
   run, an ``x`` where a run diverged (at the loss of the minibatch that blew up, or at the top of
   the axis if that loss was infinite) with a note, and optional markers (e.g. validation loss);
@@ -26,73 +26,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lessons.ui.style import GREY, color, marker, run_line, run_marker, style
+from lessons.ui.style import GREY, color, marker, run_line, run_marker, style, styled
 
 #: text positions for the notes beside divergence markers, used in turn so notes do not overlap
 _NOTE_POS = ("middle right", "top right", "bottom right", "top center")
 
 
 # ----------------------------------------------------------------------------- array helpers
-
-
-def _finite_prefix(row: np.ndarray) -> int:
-    """Length of the leading run of finite values of a 1-D array."""
-    bad = ~np.isfinite(row)
-    return int(np.argmax(bad)) if bad.any() else row.shape[0]
-
-
-def smooth_losses(
-    losses: np.ndarray, window: int, *, ends: Sequence[int] | np.ndarray | None = None
-) -> np.ndarray:
-    """Trailing mean of every row over ``window`` iterations (fewer at the start).
-
-    Each row is smoothed over its leading finite values only; from the first NaN/inf on the
-    row is NaN.  ``ends[k] >= 0`` marks the iteration where run ``k`` blew up: that point keeps
-    its raw value (if finite), so a smoothed line still ends where the loss really went.
-
-    Examples
-    --------
-    >>> smooth_losses(np.array([[4.0, 2.0, 0.0, np.nan]]), 2).tolist()
-    [[4.0, 3.0, 1.0, nan]]
-    """
-    Y = np.atleast_2d(np.asarray(losses, dtype=np.float64))
-    w = max(1, int(window))
-    out = np.full(Y.shape, np.nan)
-    for k, row in enumerate(Y):
-        n = _finite_prefix(row)
-        if n:
-            c = np.concatenate(([0.0], np.cumsum(row[:n])))
-            i = np.arange(1, n + 1)
-            lo = np.maximum(i - w, 0)
-            out[k, :n] = (c[i] - c[lo]) / (i - lo)
-        if ends is not None:
-            d = int(ends[k])
-            if 0 <= d < row.shape[0] and np.isfinite(row[d]):
-                out[k, d] = row[d]
-    return out
-
-
-def epoch_means(losses: np.ndarray, iters_per_epoch: int) -> np.ndarray:
-    """Mean of the finite losses of every epoch, shape ``(K, ceil(T / iters_per_epoch))``.
-
-    An epoch with no finite loss (a run that had stopped) is NaN.  No warnings.
-
-    Examples
-    --------
-    >>> epoch_means(np.array([[3.0, 1.0, 2.0, np.nan, np.nan]]), 2).tolist()
-    [[2.0, 2.0, nan]]
-    """
-    Y = np.atleast_2d(np.asarray(losses, dtype=np.float64))
-    ipe = max(1, int(iters_per_epoch))
-    K, T = Y.shape
-    E = -(-T // ipe)
-    pad = np.full((K, E * ipe), np.nan)
-    pad[:, :T] = Y
-    pad = pad.reshape(K, E, ipe)
-    ok = np.isfinite(pad)
-    n = ok.sum(axis=2)
-    s = np.where(ok, pad, 0.0).sum(axis=2)
-    return np.where(n > 0, s / np.maximum(n, 1), np.nan)
 
 
 def thin(n: int, max_points: int, keep: Sequence[int] = ()) -> np.ndarray:
@@ -242,7 +182,7 @@ def loss_curve_figure(
         top = 10 ** (y_range[1] - 0.12) if log_y else y_range[1] - 0.04 * (y_range[1] - y_range[0])
 
     ends = {k: (xm, top if not np.isfinite(ym) else ym) for k, xm, ym in marks}
-    fig = go.Figure()
+    data: list[dict] = []
     for k in range(K):
         i = st_[k]
         xs, ys = x[idx], Y[k, idx]
@@ -253,8 +193,9 @@ def loss_curve_figure(
             if xs.size == 0 or ends[k][0] >= xs[-1]:
                 xs = np.append(xs, ends[k][0])
                 ys = np.append(ys, ends[k][1])
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -273,8 +214,9 @@ def loss_curve_figure(
             raise ValueError("overlay values must have shape (K, len(x_o))")
         for k in range(K):
             i = st_[k]
-            fig.add_trace(
-                go.Scatter(
+            data.append(
+                dict(
+                    type="scatter",
                     x=xo,
                     y=Vo[k],
                     mode="markers",
@@ -291,8 +233,9 @@ def loss_curve_figure(
                     "%{y:.4g}<extra></extra>",
                 )
             )
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=[None],
                 y=[None],
                 mode="markers",
@@ -308,8 +251,9 @@ def loss_curve_figure(
             continue
         note = notes[k] if notes is not None else "diverged"
         text = f"{note} (loss ∞)" if on_top else note
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=[xm],
                 y=[y_show],
                 mode="markers+text",
@@ -323,17 +267,17 @@ def loss_curve_figure(
                 hovertemplate=f"{labels[k]}: {text}<extra></extra>",
             )
         )
-    fig.update_xaxes(title_text=x_title, rangemode="tozero")
-    fig.update_yaxes(title_text=y_title + (" (log scale)" if log_y else ""))
+    yaxis: dict = {"title": {"text": y_title + (" (log scale)" if log_y else "")}}
     if log_y:
-        fig.update_yaxes(type="log")
+        yaxis["type"] = "log"
         if y_range is not None and y_range[1] - y_range[0] > 2.0:
-            fig.update_yaxes(dtick=1)  # one label per decade: no clutter of 2s and 5s
+            yaxis["dtick"] = 1  # one label per decade: no clutter of 2s and 5s
     if y_range is not None:
-        fig.update_yaxes(range=list(y_range))
+        yaxis["range"] = list(y_range)
+    layout = {"xaxis": {"title": {"text": x_title}, "rangemode": "tozero"}, "yaxis": yaxis}
     if title:
-        fig.update_layout(title_text=title)
-    return style(fig, height=height, big=big)
+        layout["title"] = {"text": title}
+    return styled(data, layout, height=height, big=big)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -373,12 +317,13 @@ def metric_curve_figure(
         raise ValueError(f"x has shape {x.shape}, the values {V.shape}")
     _check_labels(labels, K)
     st_ = _styles(styles, K)
-    fig = go.Figure()
+    data: list[dict] = []
     fmt = ".1%" if percent else ".4g"
     for k in range(K):
         i = st_[k]
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=x,
                 y=V[k],
                 mode="lines+markers",
@@ -390,8 +335,9 @@ def metric_curve_figure(
             )
         )
     if chance is not None and x.size:
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=[float(x.min()), float(x.max())],
                 y=[chance, chance],
                 mode="lines",
@@ -400,17 +346,17 @@ def metric_curve_figure(
                 hoverinfo="skip",
             )
         )
-    fig.update_xaxes(title_text=x_title, rangemode="tozero")
-    fig.update_yaxes(title_text=y_title)
+    yaxis: dict = {"title": {"text": y_title}}
     if percent:
-        fig.update_yaxes(tickformat=".0%")
+        yaxis["tickformat"] = ".0%"
     if y_range is not None:
         lo, hi = y_range
         pad = 0.03 * (hi - lo)
-        fig.update_yaxes(range=[lo - pad, hi + pad])
+        yaxis["range"] = [lo - pad, hi + pad]
+    layout = {"xaxis": {"title": {"text": x_title}, "rangemode": "tozero"}, "yaxis": yaxis}
     if title:
-        fig.update_layout(title_text=title)
-    return style(fig, height=height, big=big)
+        layout["title"] = {"text": title}
+    return styled(data, layout, height=height, big=big)
 
 
 # ----------------------------------------------------------------------------- decision regions

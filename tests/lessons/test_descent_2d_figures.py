@@ -1,4 +1,5 @@
-"""Figure builders of *Descent in 2-D*, without Streamlit: what each figure draws."""
+"""Figure builders of *Descent in 2-D* (lessons/descent_2d/figures.py), without Streamlit: what
+each figure draws."""
 
 import numpy as np
 import pytest
@@ -6,7 +7,7 @@ from numpy.testing import assert_allclose
 
 from engine.descent import run_descent
 from engine.surfaces import ill_conditioned, saddle
-from lessons.ui.fig_descent_2d import (
+from lessons.descent_2d.figures import (
     MAX_POINTS,
     contour_figure,
     contraction_figure,

@@ -1,5 +1,8 @@
 """Figure builders for *Descent in 2-D*: contour view, 3-D view, loss vs step, and the
-contraction-vs-rate picture.  They take arrays and return plotly figures (no Streamlit)."""
+contraction-vs-rate picture.  They take arrays and return plotly figures (no Streamlit).
+
+Marks that must stay visible in the dark theme are drawn in the palette's black
+(``style.PALETTE[6]``), which ``style.for_dark`` turns light there."""
 
 from __future__ import annotations
 
@@ -9,7 +12,20 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, color, dash, marker, run_line, run_marker, style
+from engine import fmt
+from lessons.ui.style import (
+    GREY,
+    PALETTE,
+    color,
+    dash,
+    marker,
+    run_line,
+    run_marker,
+    style,
+    styled,
+)
+
+INK = PALETTE[6]  # black on white; light in the dark theme (style.for_dark)
 
 #: the paths drawn: every step up to HEAD, then evenly spaced, at most MAX_POINTS per run
 HEAD = 150
@@ -84,20 +100,35 @@ def _run_points(
     return idx, path[idx]
 
 
-def _marks(fig: go.Figure, points: Sequence[Sequence[float]], name: str, symbol: str, size: int):
+def _marks(
+    points: Sequence[Sequence[float]],
+    name: str,
+    symbol: str,
+    size: int,
+    fill: str = "#000000",
+    edge: str = "#ffffff",
+) -> list[dict]:
+    """Points to mark (a trace dict, or none), ink and outline of opposite shades: seen on the
+    pale contours and in the legend of the dark theme alike."""
     if len(points) == 0:
-        return
+        return []
     pts = np.asarray(points, dtype=float).reshape(-1, 2)
-    fig.add_trace(
-        go.Scatter(
-            x=pts[:, 0],
-            y=pts[:, 1],
-            mode="markers",
-            marker={"symbol": symbol, "size": size, "color": "#000000", "line": {"width": 1.5}},
-            name=name,
-            hovertemplate=f"{name} (%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
-        )
-    )
+    return [
+        {
+            "type": "scatter",
+            "x": pts[:, 0],
+            "y": pts[:, 1],
+            "mode": "markers",
+            "marker": {
+                "symbol": symbol,
+                "size": size,
+                "color": fill,
+                "line": {"width": 2, "color": edge},
+            },
+            "name": name,
+            "hovertemplate": f"{name} (%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+        }
+    ]
 
 
 def contour_figure(
@@ -134,50 +165,51 @@ def contour_figure(
     finite = heights[np.isfinite(heights)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     size = (hi - lo) / N_LEVELS if hi > lo else 1.0
-    fig = go.Figure()
-    fig.add_trace(
-        go.Contour(
-            x=np.asarray(xs, dtype=np.float32),
-            y=np.asarray(ys, dtype=np.float32),
-            z=heights.astype(np.float32),
-            colorscale=CONTOUR_SCALE,
-            contours={"start": lo, "end": hi, "size": size, "coloring": "fill"},
-            line={"width": 0.6, "color": "rgba(80,90,110,0.45)"},
-            showscale=False,
-            hoverinfo="skip",
-            name="loss (log-spaced contours)",
-        )
-    )
+    data: list[dict] = [
+        {
+            "type": "contour",
+            "x": np.asarray(xs, dtype=np.float32),
+            "y": np.asarray(ys, dtype=np.float32),
+            "z": heights.astype(np.float32),
+            "colorscale": CONTOUR_SCALE,
+            "contours": {"start": lo, "end": hi, "size": size, "coloring": "fill"},
+            "line": {"width": 0.6, "color": "rgba(80,90,110,0.45)"},
+            "showscale": False,
+            "hoverinfo": "skip",
+            "name": "loss (log-spaced contours)",
+        }
+    ]
     box = (float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1]))
     styles = list(range(len(labels))) if styles is None else list(styles)
     for i, path, label in zip(styles, paths, labels, strict=True):
         idx, pts = _run_points(path, box)
-        fig.add_trace(
-            go.Scatter(
-                x=pts[:, 0],
-                y=pts[:, 1],
-                customdata=idx,
-                mode="lines+markers",
-                line=run_line(i, width=2),
-                marker=run_marker(i, 6),
-                name=label,
-                hovertemplate=f"{label}<br>step %{{customdata}}: (%{{x:.3g}}, %{{y:.3g}})"
+        data.append(
+            {
+                "type": "scatter",
+                "x": pts[:, 0],
+                "y": pts[:, 1],
+                "customdata": idx,
+                "mode": "lines+markers",
+                "line": run_line(i, width=2),
+                "marker": run_marker(i, 6),
+                "name": label,
+                "hovertemplate": f"{label}<br>step %{{customdata}}: (%{{x:.3g}}, %{{y:.3g}})"
                 "<extra></extra>",
-            )
+            }
         )
     if paths.size:
-        _marks(fig, [paths[0, 0]], "start", "circle-open", 16)
-    _marks(fig, minima, "minimum", "star", 14)
-    _marks(fig, saddles, "saddle point", "x-thin-open", 12)
-    fig.update_layout(
-        xaxis={
+        data += _marks([paths[0, 0]], "start", "circle", 14, fill="#ffffff", edge="#000000")
+    data += _marks(minima, "minimum", "star", 15)
+    data += _marks(saddles, "saddle point", "x", 13)
+    layout = {
+        "xaxis": {
             "title": {"text": "x"},
             "range": [float(xs[0]), float(xs[-1])],
             "constrain": "domain",
             "showgrid": False,
             "zeroline": False,
         },
-        yaxis={
+        "yaxis": {
             "title": {"text": "y"},
             "range": [float(ys[0]), float(ys[-1])],
             "scaleanchor": "x",
@@ -186,10 +218,9 @@ def contour_figure(
             "showgrid": False,
             "zeroline": False,
         },
-    )
-    style(fig, height=520, big=big)
-    fig.update_layout(legend={"y": -0.12, "yanchor": "top"}, margin={"b": 10})
-    return fig
+    }
+    then = {"legend": {"y": -0.12, "yanchor": "top"}, "margin": {"b": 10}}
+    return styled(data, layout, height=520, big=big, then=then)
 
 
 def surface3d_figure(
@@ -268,7 +299,12 @@ def surface3d_figure(
                 y=m[:, 1],
                 z=np.full(len(m), bottom),
                 mode="markers",
-                marker={"symbol": "diamond", "size": 5, "color": "#000000"},
+                marker={
+                    "symbol": "diamond",
+                    "size": 5,
+                    "color": "#000000",
+                    "line": {"color": "#ffffff", "width": 1},
+                },
                 name="minimum",
                 hoverinfo="skip",
             )
@@ -396,64 +432,76 @@ def contraction_figure(
     refs = [v for v in (diverge, *lrs) if v is not None and np.isfinite(v) and v > 0]
     hi = max(1.5 * diverge if diverge else 0.0, 1.15 * max(refs)) if refs else 1.0
     grid = np.linspace(0.0, hi, 161)
-    fig = go.Figure()
-    fig.add_hrect(y0=1.0, y1=10.0, fillcolor="#D55E00", opacity=0.07, line_width=0, layer="below")
-    fig.add_hline(y=1.0, line={"color": GREY, "width": 1.5})
+    shapes = [
+        {"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "y0": 1.0, "y1": 10.0,
+         "fillcolor": "#D55E00", "opacity": 0.07, "line": {"width": 0}, "layer": "below"},
+        {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 1.0, "y1": 1.0,
+         "line": {"color": GREY, "width": 1.5}},
+    ]  # fmt: skip
+    notes = []
+    data: list[dict] = []
     for lam_i, name, d in ((lam[0], "λmin", "dot"), (lam[-1], "λmax", "dash")):
-        fig.add_trace(
-            go.Scatter(
-                x=grid,
-                y=np.abs(1.0 - grid * lam_i),
-                mode="lines",
-                line={"color": GREY, "width": 1.5, "dash": d},
-                name=f"|1 − lr·{name}| ({name} = {lam_i:.3g})",
-                hoverinfo="skip",
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": grid,
+                "y": np.abs(1.0 - grid * lam_i),
+                "mode": "lines",
+                "line": {"color": GREY, "width": 1.5, "dash": d},
+                "name": f"|1 − lr·{name}| ({name} = {fmt.num(lam_i, 4)})",
+                "hoverinfo": "skip",
+            }
         )
-    fig.add_trace(
-        go.Scatter(
-            x=grid,
-            y=np.max(np.abs(1.0 - grid[:, None] * lam[None, :]), axis=1),
-            mode="lines",
-            line={"color": "#444444", "width": 4},
-            name="predicted: max |1 − lr·λ|",
-            hovertemplate="lr %{x:.3g}: predicted %{y:.3f} per step<extra></extra>",
-        )
+    data.append(
+        {
+            "type": "scatter",
+            "x": grid,
+            "y": np.max(np.abs(1.0 - grid[:, None] * lam[None, :]), axis=1),
+            "mode": "lines",
+            "line": {"color": INK, "width": 4},
+            "name": "predicted: max |1 − lr·λ|",
+            "hovertemplate": "lr %{x:.3g}: predicted %{y:.3f} per step<extra></extra>",
+        }
     )
     styles = list(range(len(labels))) if styles is None else list(styles)
     for i, lr, m, label in zip(styles, lrs, measured, labels, strict=True):
         if not np.isfinite(m):
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=[lr],
-                y=[m],
-                mode="markers",
-                marker={
+        data.append(
+            {
+                "type": "scatter",
+                "x": [lr],
+                "y": [m],
+                "mode": "markers",
+                "marker": {
                     "symbol": marker(i),
                     "size": 13,
                     "color": color(i),
                     "line": {"width": 1.5, "color": "#000000"},
                 },
-                name=f"measured: {label}",
-                hovertemplate=f"{label}<br>measured %{{y:.4f}} per step<extra></extra>",
-            )
+                "name": f"measured: {label}",
+                "hovertemplate": f"{label}<br>measured %{{y:.4f}} per step<extra></extra>",
+            }
         )
-    for x, text, side in ((best, "best", "top left"), (diverge, "2/λmax", "top right")):
+    for x, text, side in ((best, "best", "right"), (diverge, "2/λmax", "left")):
         if x is not None and np.isfinite(x):
-            fig.add_vline(
-                x=x,
-                line={"color": GREY, "width": 1, "dash": "dot"},
-                annotation={"text": text, "font": {"size": 18 if big else 12}},
-                annotation_position=side,
-            )
-    fig.update_layout(
-        xaxis={"title": {"text": "learning rate"}, "range": [0, hi]},
-        yaxis={"title": {"text": "shrink factor per step"}, "range": [0, 1.6]},
+            shapes.append(
+                {"type": "line", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+                 "line": {"color": GREY, "width": 1, "dash": "dot"}}
+            )  # fmt: skip
+            notes.append(
+                {"x": x, "y": 1, "yref": "paper", "text": text, "showarrow": False,
+                 "xanchor": side, "yanchor": "top", "font": {"size": 18 if big else 12}}
+            )  # fmt: skip
+    layout = {
+        "xaxis": {"title": {"text": "learning rate"}, "range": [0, hi]},
+        "yaxis": {"title": {"text": "shrink factor per step"}, "range": [0, 1.6]},
+        "shapes": shapes,
+        "annotations": notes,
+    }
+    return styled(
+        data, layout, height=380, big=big, then={"legend": {"y": -0.25, "yanchor": "top"}}
     )
-    style(fig, height=380, big=big)
-    fig.update_layout(legend={"y": -0.25, "yanchor": "top"})
-    return fig
 
 
 def _visible(tex: str) -> int:

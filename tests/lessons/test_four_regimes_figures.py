@@ -1,4 +1,4 @@
-"""Training-curve builders (lessons/ui/fig_training.py), without Streamlit."""
+"""Training-curve builders (lessons/four_regimes/figures.py and curves.py), without Streamlit."""
 
 import math
 
@@ -8,7 +8,8 @@ import pytest
 from engine.data import load_dataset
 from engine.models import ModelSpec, predict_proba
 from engine.train import train
-from lessons.ui import fig_training as ft
+from lessons.four_regimes import curves
+from lessons.four_regimes import figures as ft
 from lessons.ui.style import color, dash, marker
 
 
@@ -29,12 +30,12 @@ def test_smooth_losses_is_a_trailing_mean_over_the_finite_prefix():
     Y[1, 26:] = np.nan
     Y[2, 10:] = np.nan
     for w in (1, 4, 7):
-        got = ft.smooth_losses(Y, w)
+        got = curves.smooth_losses(Y, w)
         for k in range(3):
             np.testing.assert_allclose(got[k], naive_smooth(Y[k], w), rtol=1e-12)
     # the blow-up point keeps its raw value when it is finite, else stays NaN
     Y[2, 10] = 1e6
-    got = ft.smooth_losses(Y, 5, ends=[-1, 25, 10])
+    got = curves.smooth_losses(Y, 5, ends=[-1, 25, 10])
     assert got[2, 10] == 1e6 and np.isnan(got[2, 11])
     assert np.isnan(got[1, 25])
     assert got[0, 39] == pytest.approx(Y[0, 35:40].mean())
@@ -42,10 +43,10 @@ def test_smooth_losses_is_a_trailing_mean_over_the_finite_prefix():
 
 def test_epoch_means_ignore_nan_without_warnings():
     Y = np.array([[1.0, 3.0, 5.0, 7.0, 9.0], [2.0, np.inf, np.nan, np.nan, np.nan]])
-    got = ft.epoch_means(Y, 2)
+    got = curves.epoch_means(Y, 2)
     np.testing.assert_allclose(got[0], [2.0, 6.0, 9.0])
     assert got[1, 0] == 2.0 and np.isnan(got[1, 1]) and np.isnan(got[1, 2])
-    assert ft.epoch_means(np.ones((2, 6)), 3).shape == (2, 2)
+    assert curves.epoch_means(np.ones((2, 6)), 3).shape == (2, 2)
 
 
 def test_thin_keeps_ends_and_requested_points():
