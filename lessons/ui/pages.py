@@ -139,10 +139,14 @@ def by_path(path: str) -> PageInfo:
 
 
 def next_page(path: str) -> PageInfo | None:
-    """The next available lesson after ``path`` (None at the end)."""
+    """The next available lesson after ``path``; after the last lesson, the teacher's guide
+    (None after that)."""
     pages = [p for p in available() if p.section == "Lessons"]
     paths = [p.path for p in pages]
     if path not in paths:
         return None
     i = paths.index(path)
-    return pages[i + 1] if i + 1 < len(pages) else None
+    if i + 1 < len(pages):
+        return pages[i + 1]
+    after = [p for p in available() if p.section == "For teachers"]
+    return after[0] if after else None

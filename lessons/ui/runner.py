@@ -454,6 +454,10 @@ _LECTURE_CSS = """
 [data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.15rem; }
 [data-testid="stMain"] [data-testid="stExpander"] summary p { font-size: 1.2rem; }
 [data-testid="stMain"] [data-testid="stAlertContainer"] p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-baseweb="tag"] span,
+[data-testid="stMain"] [data-baseweb="select"] div { font-size: 1.15rem; }
+[data-testid="stMain"] [data-testid="stNumberInput"] input,
+[data-testid="stMain"] [data-testid="stTextInput"] input { font-size: 1.15rem; }
 </style>
 """
 
