@@ -109,6 +109,8 @@ class Field:
     max_chars: int = 200
     aliases: tuple[str, ...] = ()
     help: str | None = None
+    #: a "multi" field: at most this many options at once (None: any number)
+    max_count: int | None = None
 
     # ------------------------------------------------------------------ labels and text
     def name(self, option: Any) -> str:
@@ -273,6 +275,11 @@ class Field:
             return (lo, hi), None
         picked.sort(key=lambda o: order[id(o)])
         value = tuple(picked)
+        if self.max_count is not None and len(value) > self.max_count:
+            value = value[: self.max_count]
+            return value, self._notice(
+                raw, f"picks more than {self.max_count} at once", self.show(value)
+            )
         if bad or len(raw) > MAX_VALUES:
             why = self._not_a_choice() if bad else f"gives more than {MAX_VALUES} values"
             return value, self._notice(raw, why, self.show(value))
@@ -402,8 +409,10 @@ def multi(
     names: Sequence[str] | Mapping[Any, str] | Callable[[Any], str] | None = None,
     aliases: tuple[str, ...] = (),
     help: str | None = None,
+    max_count: int | None = None,
 ) -> Any:
-    """Any subset of ``options``, kept in the options' order."""
+    """Any subset of ``options`` (at most ``max_count`` of them), kept in the options' order;
+    a link with more keeps the first ``max_count`` in that order, with a notice."""
     options = tuple(options)
     return _field(
         Field(
@@ -415,6 +424,7 @@ def multi(
             names=_names(options, names),
             aliases=aliases,
             help=help,
+            max_count=max_count,
         )
     )
 

@@ -135,3 +135,82 @@ def plot_config(filename: str) -> dict:
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 3},
         "modeBarButtonsToRemove": ["lasso2d", "select2d"],
     }
+
+
+# ---------------------------------------------------------------------- one-pass building
+
+
+def _merged(base: dict, update: dict) -> dict:
+    """``base`` updated with ``update`` the way plotly's ``update_layout`` does: nested dicts
+    merge, anything else is replaced."""
+    out = dict(base)
+    for k, v in update.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merged(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _is_axis(key: str) -> bool:
+    head = key[:5]
+    return head in ("xaxis", "yaxis") and (len(key) == 5 or key[5:].isdigit())
+
+
+def styled(
+    data: list[dict],
+    layout: dict | None = None,
+    *,
+    height: int = 420,
+    big: bool = False,
+    legend: bool = True,
+) -> go.Figure:
+    """A figure given as plain dicts (traces and layout), with the look of :func:`style`,
+    built in one pass.
+
+    The result is the figure ``style(go.Figure(data=data, layout=layout), ...)`` gives, about
+    ten times faster: plotly validates a figure once when it is built from dicts, but on every
+    call when it is built trace by trace and restyled after (``add_trace``, ``update_xaxes``,
+    ``make_subplots``, ``add_hline``...).  Axes are the layout's ``xaxis``, ``yaxis``,
+    ``xaxis2``, ... (declare every axis a trace uses).
+    """
+    layout = dict(layout or {})
+    base = 20 if big else 14
+    title = layout.get("title")
+    titled = bool(title.get("text") if isinstance(title, dict) else title)
+    look = {
+        "height": int(height * (1.15 if big else 1.0)),
+        "font": {"family": FONT, "size": base},
+        "title": {"font": {"size": base + 4}},
+        "margin": {"l": 10, "r": 10, "t": 50 if titled else 20, "b": 10},
+        "legend": {
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "xanchor": "left",
+            "x": 0,
+            "font": {"size": base - 1},
+        },
+        "showlegend": legend,
+        "hoverlabel": {"font": {"size": base}},
+        "colorway": list(PALETTE),
+    }
+    if isinstance(title, str):
+        layout["title"] = {"text": title}
+    layout = _merged(layout, look)
+    axis = {"automargin": True, "title": {"font": {"size": base}}, "tickfont": {"size": base - 2}}
+    for key in {"xaxis", "yaxis", *(k for k in layout if _is_axis(k))}:
+        layout[key] = _merged(layout.get(key, {}), axis)
+    traces = []
+    for trace in data:
+        trace = dict(trace)
+        if big:
+            line = trace.get("line")
+            if isinstance(line, dict) and line.get("width") is not None:
+                trace["line"] = {**line, "width": line["width"] * 1.6}
+            mk = trace.get("marker")
+            size = mk.get("size") if isinstance(mk, dict) else None
+            if isinstance(size, (int, float)) and not isinstance(size, bool):
+                trace["marker"] = {**mk, "size": float(size) * 1.4}
+        traces.append(trace)
+    return go.Figure(data=traces, layout=layout)

@@ -65,3 +65,38 @@ def test_for_dark_turns_dark_labels_and_threshold_lines_light():
     assert b.font.color == PALETTE[0]
     assert dark.layout.shapes[0].line.color == DARK_INK
     assert fig.layout.annotations[0].font.color == "#333"
+
+
+def test_styled_builds_the_figure_style_gives_in_one_pass():
+    from lessons.ui.style import styled
+
+    data = [
+        {
+            "type": "scatter",
+            "x": [1, 2],
+            "y": [3, 4],
+            "line": {"width": 2.0},
+            "marker": {"size": 8},
+        },
+        {
+            "type": "scatter",
+            "x": [1, 2],
+            "y": [3, 4],
+            "xaxis": "x2",
+            "yaxis": "y2",
+            "marker": {"size": [1, 2]},
+        },
+        {"type": "bar", "x": ["a"], "y": [1]},
+    ]
+    layout = {
+        "title": "t",
+        "legend": {"traceorder": "normal"},
+        "xaxis": {"domain": [0, 0.48], "type": "log"},
+        "xaxis2": {"domain": [0.52, 1], "anchor": "y2"},
+        "yaxis2": {"anchor": "x2", "matches": "y", "title": {"text": "y2"}},
+    }
+    for big in (False, True):
+        for legend in (False, True):
+            want = style(go.Figure(data=data, layout=layout), big=big, legend=legend, height=300)
+            got = styled(data, layout, big=big, legend=legend, height=300)
+            assert got.to_plotly_json() == want.to_plotly_json()
