@@ -125,7 +125,9 @@ class Field:
         """``value`` as URL text (a list: one entry per value)."""
         if self.kind == "flag":
             return ["true" if value else "false"]
-        if self.kind in ("multi", "span"):
+        if self.kind == "multi":  # no choice at all: the key with an empty value
+            return [self.name(v) for v in value] or [""]
+        if self.kind == "span":
             return [self.name(v) for v in value]
         if self.kind == "choice":
             return [self.name(value)]
@@ -255,6 +257,8 @@ class Field:
     def _parse_many(self, raw: list[str]) -> tuple[Any, Notice | None]:
         picked, bad = [], []
         for r in raw[:MAX_VALUES]:
+            if self.kind == "multi" and not r.strip():
+                continue  # an empty value: no choice (how an empty selection is written)
             o = self._option(r.strip()) if len(r) <= MAX_RAW else _NO
             if o is _NO:
                 bad.append(r)
