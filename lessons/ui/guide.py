@@ -104,7 +104,7 @@ PLAN: tuple[Step, ...] = (
         expect="not shown yet",
     ),
     Step(
-        "lessons/coarse_to_fine.py",
+        "lessons/coarse_to_fine/page.py",
         5,
         "Choosing a rate by search: one rate per decade, 1e-7 to 10, trained briefly on a fifth "
         "of the data (an MLP on the digits); then a closer look inside the best decade on all "
@@ -112,7 +112,7 @@ PLAN: tuple[Step, ...] = (
         "Nine rates, 3 epochs, a fifth of the data: how many deserve a closer look? And what "
         "does the whole search cost compared with trying 57 rates on all the data?",
         "Five rates stall, 10 diverges, only 0.1 and 1 are worth refining; stage 2 picks about "
-        "1.2, as good as the brute-force grid, for about 14% of its steps. Successive halving "
+        "1.2, as good as the brute-force grid, for about 14% of its cost. Successive halving "
         "prunes even harder.",
         {"cf_model": "MLP", "cf_range": ["1e-7", "10"]},
         expect="worth refining",

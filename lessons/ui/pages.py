@@ -71,7 +71,7 @@ LESSONS: tuple[PageInfo, ...] = (
         "A real classifier trained at very high, high, good and low learning rates.",
     ),
     PageInfo(
-        "lessons/coarse_to_fine.py",
+        "lessons/coarse_to_fine/page.py",
         "Coarse-to-fine search",
         ":material/travel_explore:",
         "coarse-to-fine",
