@@ -20,13 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine import fmt as _fmt
 from engine.data import Dataset
 from engine.models import ModelSpec, Workspace, init_params, loss_and_grad
 from engine.optim import Optimizer, init_state, step
-from engine.text import fmt_rate
 
 __all__ = [
-    "fmt",
     "rate_story",
     "valley_story",
     "Sensitivity",
@@ -36,17 +35,9 @@ __all__ = [
 ]
 
 
-def fmt(v: float) -> str:
-    """A rate (or beta) for people, two significant digits (:func:`engine.text.fmt_rate`).
-
-    >>> fmt(0.07213), fmt(1e-5), fmt(3e-8), fmt(1.0), fmt(0.0)
-    ('0.072', '1e-5', '3e-8', '1', '0')
-    """
-    return fmt_rate(v, digits=2)
-
-
 def _times(r: float) -> str:
-    return f"{r:,.0f}" if r >= 100 else f"{r:.3g}"
+    """A ratio: ``7,186`` from 100 up, else three significant digits (``19.5``)."""
+    return _fmt.count(r) if r >= 100 else _fmt.num(r)
 
 
 def _finite(rate: np.ndarray) -> np.ndarray:
@@ -83,15 +74,15 @@ def rate_story(rate: np.ndarray, lr0: float) -> str:
         half = lr0 + 0.5 * (final - lr0)
         t_half = int(np.argmax(fin >= half))
         parts = [
-            f"HD raised the rate from {fmt(lr0)} to {fmt(final)} (×{_times(final / lr0)}), "
+            f"HD raised the rate from {_fmt.rate(lr0)} to {_fmt.rate(final)} (×{_times(final / lr0)}), "
             f"half of that rise within {t_half} iterations"
         ]
     elif final < lr0 / 1.5:
-        parts = [f"HD cut the rate from {fmt(lr0)} to {fmt(final)}"]
+        parts = [f"HD cut the rate from {_fmt.rate(lr0)} to {_fmt.rate(final)}"]
     else:
-        parts = [f"HD kept the rate near {fmt(lr0)} (it ended at {fmt(final)})"]
+        parts = [f"HD kept the rate near {_fmt.rate(lr0)} (it ended at {_fmt.rate(final)})"]
     if peak > 1.5 * max(final, lr0):
-        parts.append(f"on the way it peaked at {fmt(peak)} (iteration {peak_i})")
+        parts.append(f"on the way it peaked at {_fmt.rate(peak)} (iteration {peak_i})")
     neg = np.flatnonzero(fin <= 0)
     if neg.size:
         parts.append(f"it turned negative at iteration {int(neg[0])}: steps uphill (“unlearning”)")
@@ -117,11 +108,11 @@ def valley_story(rate: np.ndarray, lam_max: float, lr0: float) -> str:
     peak_i = int(np.argmax(fin))
     peak = float(fin[peak_i])
     if peak > 1.5 * lr0:
-        parts = [f"the rate grew from {fmt(lr0)} to {fmt(peak)} by step {peak_i + 1}"]
+        parts = [f"the rate grew from {_fmt.rate(lr0)} to {_fmt.rate(peak)} by step {peak_i + 1}"]
     else:
-        parts = [f"the rate stayed near {fmt(lr0)} (peak {fmt(peak)})"]
+        parts = [f"the rate stayed near {_fmt.rate(lr0)} (peak {_fmt.rate(peak)})"]
     if peak > limit:
-        parts.append(f"past the stability limit 2/λmax = {fmt(limit)}")
+        parts.append(f"past the stability limit 2/λmax = {_fmt.rate(limit)}")
         back = np.flatnonzero(fin[peak_i:] < limit)
         if back.size:
             parts.append(
@@ -129,7 +120,9 @@ def valley_story(rate: np.ndarray, lam_max: float, lr0: float) -> str:
                 f"{peak_i + int(back[0]) + 1}"
             )
     last = float(fin[-1])
-    parts.append("it ended negative: steps uphill" if last <= 0 else f"it ended at {fmt(last)}")
+    parts.append(
+        "it ended negative: steps uphill" if last <= 0 else f"it ended at {_fmt.rate(last)}"
+    )
     return ", ".join(parts)
 
 
@@ -194,35 +187,37 @@ def sensitivity(
         return Sensitivity(sf, sh, ratio, nf, nh, text)
     if nh:
         text = (
-            f"With β = {fmt(beta)}, {nh} of the {lrs.size} {label} runs diverged: the rate "
+            f"With β = {_fmt.rate(beta)}, {nh} of the {lrs.size} {label} runs diverged: the rate "
             "overshot and the loss blew up. β is too large here; lower it."
         )
         return Sensitivity(sf, sh, ratio, nf, nh, text)
-    span = f"Starting rates from {fmt(lrs.min())} to {fmt(lrs.max())} ({_times(lrs.max() / lrs.min())}× apart)"
+    span = f"Starting rates from {_fmt.rate(lrs.min())} to {_fmt.rate(lrs.max())} ({_times(lrs.max() / lrs.min())}× apart)"
     ff = f[np.isfinite(f)]
     if nf == f.size:
         fixed_part = "with a fixed rate every run diverged"
     elif nf:
         fixed_part = (
             f"with a fixed rate {nf} of the {f.size} runs diverged and the others end between "
-            f"{ff.min():.3f} and {ff.max():.3f}"
+            f"{_fmt.loss(ff.min())} and {_fmt.loss(ff.max())}"
         )
     else:
-        fixed_part = (
-            f"with a fixed rate the final loss ends between {f.min():.3f} and {f.max():.3f}"
-        )
-    head = f"{span}: {fixed_part}; with {label} between {h.min():.3f} and {h.max():.3f}"
+        fixed_part = f"with a fixed rate the final loss ends between {_fmt.loss(f.min())} and {_fmt.loss(f.max())}"
+    head = (
+        f"{span}: {fixed_part}; with {label} between {_fmt.loss(h.min())} and {_fmt.loss(h.max())}"
+    )
     if nf:
         text = f"{head}. HD also rescued the runs that diverged at a fixed rate."
     elif ratio >= 1.5:
         text = (
-            f"{head}. The spread shrank from {sf:.3f} to {sh:.3f}: **{_times(ratio)}× less "
+            f"{head}. The spread shrank from {_fmt.loss(sf)} to {_fmt.loss(sh)}: **{_times(ratio)}× less "
             "sensitive to the starting rate.**"
         )
     elif sh >= sf:
-        text = f"{head}. Here HD did not make the final loss less sensitive (β = {fmt(beta)})."
+        text = (
+            f"{head}. Here HD did not make the final loss less sensitive (β = {_fmt.rate(beta)})."
+        )
     else:
-        text = f"{head}. The spread shrank only a little, from {sf:.3f} to {sh:.3f}."
+        text = f"{head}. The spread shrank only a little, from {_fmt.loss(sf)} to {_fmt.loss(sh)}."
     return Sensitivity(sf, sh, ratio, nf, nh, text)
 
 

@@ -144,7 +144,7 @@ PLAN: tuple[Step, ...] = (
         expect="Smith's headline claim",
     ),
     Step(
-        "lessons/adaptive.py",
+        "lessons/adaptive/page.py",
         3,
         "Five copies of the same classifier start at rates 10,000x apart; hypergradient descent "
         "adjusts each rate while it trains (Baydin et al., 2018). Show the two rate panels, "

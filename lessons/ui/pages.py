@@ -92,7 +92,7 @@ LESSONS: tuple[PageInfo, ...] = (
         "Triangular, triangular2, exp_range and 1cycle against a constant rate.",
     ),
     PageInfo(
-        "lessons/adaptive.py",
+        "lessons/adaptive/page.py",
         "Adaptive learning rate",
         ":material/auto_graph:",
         "adaptive-learning-rate",

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from engine import fmt
 from engine.data import load_dataset
 from engine.descent import run_descent
 from engine.models import ModelSpec, init_params, loss_and_grad
@@ -248,7 +249,8 @@ def test_rate_story_reads_the_recorded_rates(digits):
     final = h.lr[0, -1]
     half = int(np.argmax(h.lr[0] >= 1e-5 + 0.5 * (final - 1e-5)))
     assert rate_story(h.lr[0], 1e-5).startswith(
-        f"HD raised the rate from 1e-5 to {final:.2g} (×{final / 1e-5:,.0f}), half of that rise "
+        f"HD raised the rate from 1e-5 to {fmt.rate(final)} (×{fmt.count(final / 1e-5)}), half of "
+        f"that rise "
         f"within {half} iterations"
     )
     # a rate that is cut, one that turns negative, one that diverged (NaN tail)
@@ -271,9 +273,9 @@ def test_valley_story_on_the_pages_default_run():
     back = peak_step + int(np.argmax(tr[peak_step:] < 0.2))
     text = valley_story(tr, 10.0, 1e-3)
     assert text == (
-        f"the rate grew from 0.001 to {tr[peak_step]:.2g} by step {peak_step}, past the "
+        f"the rate grew from 0.001 to {fmt.rate(tr[peak_step])} by step {peak_step}, past the "
         f"stability limit 2/λmax = 0.2, the steps began to zig-zag and HD cut it back below "
-        f"the limit by step {back}, it ended at {tr[-1]:.2g}"
+        f"the limit by step {back}, it ended at {fmt.rate(tr[-1])}"
     )
     # a rate that never grows (beta = 0)
     flat = run_descent(s, x0, [1e-3], optimizer=Optimizer("sgd", hypergrad="additive"), steps=5)
@@ -288,7 +290,7 @@ def test_sensitivity_numbers_and_words():
     assert s.spread_fixed == pytest.approx(2.7) and s.spread_hd == pytest.approx(0.1)
     assert s.ratio == pytest.approx(27.0)
     assert "**27× less sensitive to the starting rate.**" in s.text
-    assert "(10,000× apart)" in s.text and "with SGD-HD between 0.300 and 0.400" in s.text
+    assert "(10,000× apart)" in s.text and "with SGD-HD between 0.3 and 0.4" in s.text
     bad = sensitivity(lrs, np.array([3.0, 2.5, 0.3]), np.array([0.4, np.inf, np.nan]), beta=0.1)
     assert bad.diverged_hd == 2 and "2 of the 3 HD runs diverged" in bad.text
     assert "β = 0.1" in bad.text

@@ -58,7 +58,7 @@ CHANGES: dict[str, dict[str, object]] = {
         "cf_subset": 0.5,
         "cf_halving": False,
     },
-    "lessons/adaptive.py": {
+    "lessons/adaptive/page.py": {
         "ad_lrs": [1e-4, 0.01, 1.0],
         "ad_rule": "multiplicative",
         "ad_epochs": 3,
