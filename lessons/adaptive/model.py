@@ -115,8 +115,8 @@ class TrainParams:
         "How HD updates the rate",
         RULES,
         "additive",
-        help="additive: α ← α − β h (the paper's main rule); multiplicative: α ← α (1 − β′ "
-        "h / (|g| |d|)), a relative change.",
+        help="additive: `α ← α − β h` (the paper's main rule); multiplicative: "
+        "`α ← α (1 − β′ h / (|g| |d|))`, a relative change.",
     )
     beta_add: float = choice(
         "ad_beta",
@@ -124,7 +124,7 @@ class TrainParams:
         BETAS_ADD,
         DEFAULT_BETA_ADD,
         names=fmt.rate,
-        help="α ← α + β · g_t · d_(t−1). β = 0 switches HD off. The paper's run.sh uses "
+        help="`α ← α + β · g_t · d_(t−1)`. β = 0 switches HD off. The paper's run.sh uses "
         "1e-3 for SGD-HD and SGDN-HD and 1e-7 for Adam-HD; its α₀ sweep used 1e-4.",
     )
     beta_mul: float = choice(
@@ -133,7 +133,7 @@ class TrainParams:
         BETAS_MUL,
         DEFAULT_BETA_MUL,
         names=fmt.rate,
-        help="α ← α · (1 + β′ · cos(g_t, d_(t−1))): at most a factor (1 ± β′) per step, "
+        help="`α ← α · (1 + β′ · cos(g_t, d_(t−1)))`: at most a factor (1 ± β′) per step, "
         "whatever the gradient's scale. From β′ = 1 on, one reversal can zero the rate.",
     )
     model: str = choice(
@@ -656,7 +656,7 @@ def cost_words(key: CostKey, c: dict[str, float]) -> str:
         f"Measured on this server: {TIME_ITERS} iterations of {key.k} model(s) at once "
         f"({MODEL_NAMES[key.model].lower()}, minibatches of {BATCH}), best of {TIME_REPEATS}. "
         f"The update alone (no gradient) takes {_us(c['update_fixed'])} with a fixed rate and "
-        f"{_us(c['update_hd'])} with HD: HD adds one dot product g_t · d_(t−1) over the "
+        f"{_us(c['update_hd'])} with HD: HD adds one dot product `g_t · d_(t−1)` over the "
         f"P = {fmt.count(P)} parameters and one copy of the direction d_t per step. The "
         f"gradient, a pass over the minibatch, is most of an iteration. {agree} "
         + memory_words(key, P)
@@ -788,9 +788,9 @@ def valley_rows(p: ValleyParams, r: ValleyResult) -> list[Row]:
 
 
 VALLEY_INTRO = (
-    "A long valley, f = ½(λmin u² + λmax v²) turned by 30°, with λmin = 1 and λmax = κ. "
+    "A long valley, `f = ½(λmin u² + λmax v²)` turned by 30°, with λmin = 1 and λmax = κ. "
     "SGD with HD starts at a tiny rate; beside it SGD at that fixed rate, and **Polyak's "
-    "step** η = (f − f*)/|g|², which needs to know the lowest value f* = 0 (here it does). "
+    "step** `η = (f − f*)/|g|²`, which needs to know the lowest value `f* = 0` (here it does). "
     "Every marker is coloured by the rate of the step that led to it."
 )
 
@@ -828,6 +828,15 @@ def valley_rate_caption(r: ValleyResult) -> str:
     )
 
 
+def valley_rate_alt(r: ValleyResult) -> str:
+    rows_ = valley_rows(r.params, r)
+    return (
+        f"The rate of every step and the loss above the minimum, with 2/λmax = "
+        f"{fmt.rate(r.limit)} and 1/λmin = {fmt.rate(r.ideal)}. "
+        + " ".join(f"{row.label} ({row.kind}): {row.text}." for row in rows_)
+    )
+
+
 def valley_table(r: ValleyResult) -> pd.DataFrame:
     names = valley_names(r)
     data = pd.DataFrame({"step": np.arange(r.params.steps + 1)})
@@ -854,7 +863,7 @@ LECTURE_INTRO = (
 NARRATIVE = (
     "- **The idea** (Baydin et al., *Online Learning Rate Adaptation with Hypergradient "
     "Descent*, ICLR 2018): the loss after a step depends on the rate used, so take the "
-    "derivative with respect to the rate too. For SGD it is −g_t·g_(t−1): the new gradient "
+    "derivative with respect to the rate too. For SGD it is `−g_t·g_(t−1)`: the new gradient "
     "times the old one. HD then does gradient descent on the rate: "
     "`α ← α + β · g_t · g_(t−1)`. Consecutive gradients agree → the rate grows; they reverse "
     "(overshoot) → it shrinks.\n"

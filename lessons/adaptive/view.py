@@ -326,6 +326,7 @@ def valley_show(ctx: Ctx, p: ValleyParams, r: ValleyResult) -> None:
                 rate,
                 key="ad_surface_rate",
                 caption=model.valley_rate_caption(r),
+                alt=model.valley_rate_alt(r),
                 data=model.valley_table(r),
                 filename="hypergradient-surface",
             )

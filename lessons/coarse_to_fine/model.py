@@ -830,6 +830,21 @@ def close_caption(r: Result) -> str:
     )
 
 
+def close_alt(r: Result) -> str:
+    s = r.search
+    a, z = s.interval
+    pick = (
+        f"the lowest validation loss, {fmt.loss(s.best_loss)}, is at {fmt.rate(s.best_lr)}, "
+        "the pick"
+        if math.isfinite(s.best_lr)
+        else "every one diverged"
+    )
+    return (
+        f"Close-up of stage 2: {s.refine.lrs.size} rates from {fmt.rate(a)} to {fmt.rate(z)}; "
+        f"{pick}."
+    )
+
+
 def search_table(r: Result) -> pd.DataFrame:
     """Every run of the search (and of the full grid), the CSV behind the search chart."""
     s = r.search

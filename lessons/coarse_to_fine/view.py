@@ -123,7 +123,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             st.warning(note)
         st.markdown(model.pick_sentence(r))
         st.markdown("**Close-up of stage 2**")
-        ctx.chart(close, key="cf_close", caption=model.close_caption(r))
+        ctx.chart(close, key="cf_close", caption=model.close_caption(r), alt=model.close_alt(r))
         if r.full is not None:
             st.markdown(model.full_sentence(r))
         st.subheader("What it cost")
