@@ -34,7 +34,9 @@ for info in pages.available():
         )
     )
 
-page = st.navigation(sections)
+# the menu is drawn by runner.sidebar() as plain links: Streamlit's own menu puts section
+# headers inside its <ul>, which screen readers (and axe-core) reject
+page = st.navigation(sections, position="hidden")
 state.begin_run()
 runner.sidebar()
 page.run()

@@ -35,13 +35,16 @@ animal is ``p (1 - p) |x|^2 <= |x|^2 / 4 = 1`` for every animal here (four featu
 the same as the colour child at the start.
 
 Outcomes are computed from the numbers (see :func:`colour_outcomes`, :func:`feature_outcomes`)
-with the thresholds written there, so "too low", "good" and "too high" come out of the same update
-rule at different rates.
+in three parts: features measured from the run, a :class:`~engine.verdict.Kind` decided from
+them with the named thresholds below, and the words; so "too low", "good" and "too high" come
+out of the same update rule at different rates.  A belief (or weight) that overflows to inf or
+NaN is recorded by the engine's shared divergence bookkeeping (``diverged_at``); the child keeps
+stepping, so the numbers are exactly those of the update rule.
 
 Examples
 --------
 >>> run = learn_colour("BBBBBBBBBBW", [TOO_LOW, DESIRABLE, TOO_HIGH])
->>> [o.kind for o in colour_outcomes(run)]
+>>> [str(o.kind) for o in colour_outcomes(run)]
 ['too low', 'good', 'too high']
 >>> float(learn_colour("W", [1.0]).belief[0, -1])  # a rate of 1 copies the last dog
 0.0
@@ -53,18 +56,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine import fmt
+from engine._watch import Watch
 from engine.optim import Optimizer, init_state, step
+from engine.verdict import NEVER, Kind
 
 __all__ = [
     "ANIMALS",
+    "CHASE_FRACTION",
     "COPY_RATE",
     "CURVATURE",
     "DEFAULT_SEQUENCE",
     "DESIRABLE",
+    "DIVERGE_FRACTION",
     "FEATURES",
     "MAX_LENGTH",
+    "OVERSHOOT_FRACTION",
     "PRESETS",
     "PRIOR",
+    "SHARP_LIMIT",
     "STABLE_MAX",
     "TOO_HIGH",
     "TOO_LOW",
@@ -73,7 +83,11 @@ __all__ = [
     "FeatureRun",
     "Outcome",
     "SequenceError",
+    "colour_grad",
+    "colour_loss",
     "colour_outcomes",
+    "feature_grad",
+    "feature_loss",
     "feature_outcomes",
     "learn_colour",
     "learn_features",
@@ -150,6 +164,18 @@ DESIRABLE = 0.3
 TOO_HIGH = 0.9
 #: The three presets, in order.
 PRESETS: dict[str, float] = {"too low": TOO_LOW, "desirable": DESIRABLE, "too high": TOO_HIGH}
+
+# thresholds of the outcomes, on the fraction f = lr * F'' of the way a step moves the belief
+#: From here on (``lr >= 2/F''``) every dog throws the belief at least as far past it as it was.
+DIVERGE_FRACTION = STABLE_MAX * CURVATURE
+#: Above this (``lr > 1/F''``) each step overshoots the dog's colour.
+OVERSHOOT_FRACTION = COPY_RATE * CURVATURE
+#: Above this the newest dog outweighs all the dogs before it together.
+CHASE_FRACTION = 0.5
+#: The feature child overshoots an animal's bowl when ``lr * curvature`` passes this (2/F'').
+SHARP_LIMIT = 2.0
+#: Slack on the comparisons above, so rates exactly at a threshold land on the safe side.
+_TOL = 1e-12
 
 
 class SequenceError(ValueError):
@@ -284,6 +310,9 @@ class ColourRun:
     truth : ndarray, shape (n + 1,)
         Share of black dogs among the dogs seen so far (NaN before the first dog).
     is_dog, black : ndarray, shape (n,)
+    diverged_at : ndarray, shape (K,) of int
+        The first ``t`` at which ``belief[k, t]`` was no longer finite,
+        :data:`~engine.verdict.NEVER` if it stayed finite.
     """
 
     sequence: str
@@ -293,6 +322,7 @@ class ColourRun:
     truth: np.ndarray
     is_dog: np.ndarray
     black: np.ndarray
+    diverged_at: np.ndarray
 
     @property
     def n(self) -> int:
@@ -300,10 +330,11 @@ class ColourRun:
         return len(self.sequence)
 
     @property
-    def last_dog(self) -> int | None:
-        """Index (0-based) of the last dog in the sequence, or None if there is no dog."""
+    def last_dog(self) -> int:
+        """Index (0-based) of the last dog in the sequence, :data:`~engine.verdict.NEVER` if
+        there is no dog."""
         idx = np.flatnonzero(self.is_dog)
-        return int(idx[-1]) if idx.size else None
+        return int(idx[-1]) if idx.size else NEVER
 
 
 def learn_colour(sequence: str, lrs: float | np.ndarray, prior: float = PRIOR) -> ColourRun:
@@ -329,17 +360,19 @@ def learn_colour(sequence: str, lrs: float | np.ndarray, prior: float = PRIOR) -
     belief = np.empty((k, n + 1))
     belief[:, 0] = prior
     grad = np.full((k, n), np.nan)
+    watch = Watch(k)
     with np.errstate(all="ignore"):
         for t in range(n):  # a loop over the animals, never over the rates
             if is_dog[t]:
                 g = colour_grad(x, black[t])
                 grad[:, t] = g[:, 0]
                 step(opt, opt_state, x, g)
+                watch.check_params(t + 1, x)
             belief[:, t + 1] = x[:, 0]
         dogs = np.cumsum(is_dog)
         blacks = np.cumsum(is_dog & (black > 0.5))
         truth = np.concatenate(([np.nan], np.where(dogs > 0, blacks / np.maximum(dogs, 1), np.nan)))
-    return ColourRun(seq, lr, belief, grad, truth, is_dog, black)
+    return ColourRun(seq, lr, belief, grad, truth, is_dog, black, watch.at)
 
 
 @dataclass(frozen=True)
@@ -348,15 +381,15 @@ class Outcome:
 
     Attributes
     ----------
-    kind : str
-        ``"too low"``, ``"good"``, ``"too high"``, ``"oscillating"``, ``"diverged"`` or
-        ``"no dog yet"``.
+    kind : Kind
+        ``Kind.TOO_LOW``, ``GOOD``, ``TOO_HIGH``, ``OSCILLATING``, ``DIVERGED`` or ``NOTHING``
+        (no dog seen yet).
     headline : str
         A few words, e.g. ``"all dogs are white"``.
     text : str
         One or two sentences with the numbers.
-    step : int or None
-        The (1-based) animal the verdict is about.
+    step : int
+        The (1-based) animal the verdict is about; :data:`~engine.verdict.NEVER` if none.
     before, after : float
         The belief (or the colour weight, feature child) just before and after that animal.
     fraction : float
@@ -364,67 +397,42 @@ class Outcome:
         child; equals ``lr * F''``), or the largest ``lr * curvature`` met (feature child).
     """
 
-    kind: str
+    kind: Kind
     headline: str
     text: str
-    step: int | None
+    step: int
     before: float
     after: float
     fraction: float
 
 
-def _num(v: float) -> str:
-    if not np.isfinite(v):
-        return "∞" if v > 0 else ("−∞" if v < 0 else "NaN")
-    if abs(v) >= 1000:
-        return f"{v:.2g}".replace("-", "−")
-    return f"{v:.2f}".replace("-", "−")
+@dataclass(frozen=True)
+class _ColourFeatures:
+    """Numbers measured from the colour child's run at one rate (see :func:`colour_outcomes`)."""
+
+    lr: float
+    last_dog: int  # 0-based index of the last dog (the run has one)
+    dogs: int  # dogs seen up to and including it
+    colour: float  # its colour c: 1 black, 0 white
+    before: float  # belief just before it
+    after: float  # and just after
+    fraction: float  # f = (after - before) / (c - before), lr * F'' when too small to measure
+    diverged_at: int  # belief index where it stopped being finite, NEVER if it did not
+    low: float  # lowest and highest belief over the run
+    high: float
+    flip: int  # 0-based index of the last dog that flipped the belief against the majority
 
 
-def _pct(v: float) -> str:
-    return f"{100 * v + 0.0:.0f} %"
-
-
-def colour_outcomes(run: ColourRun) -> tuple[Outcome, ...]:
-    """The colour child's outcome at each rate, in words.
-
-    Let ``t`` be the last dog, ``c`` its colour, ``b0`` and ``b1`` the belief before and after it,
-    ``n`` the number of dogs seen up to it and ``f = (b1 - b0) / (c - b0)`` the fraction of the
-    way to the dog's colour the step went (always ``lr * F''`` for this loss; when ``b0`` is within
-    1e-6 of ``c`` the step is too small to measure and ``f`` is taken as ``lr * F''``).  The thresholds, checked in this order:
-
-    1. **diverged**: ``f >= 2`` (``lr >= 2/F''``) or a non-finite belief: every dog throws the
-       belief at least as far past it as it was before; the swings never shrink.
-    2. **oscillating**: ``1 < f < 2``: the belief overshoots each dog (a white dog makes him
-       believe dogs are "whiter than white", b < 0) and swings back and forth.
-    3. **too high**, either
-
-       a. after some dog the belief is on *that dog's* side of 1/2 while most dogs seen so far
-          were the other colour: recent dogs overturned the rest ("all dogs are white"); or
-       b. ``f > 1/2``: the newest dog weighs ``lr`` and everything before it ``1 - lr``, so the
-          last dog outweighs all earlier dogs together (harmless only while the dogs agree).
-
-    4. **too low**: ``f < 1/n``: the last dog moved the belief less than a running count would
-       (its fair share, one dog in n): it is treated as an outlier.
-    5. **good**: otherwise (``1/n <= f <= 1/2`` and no flip): the last dog counts, without
-       outweighing the dogs before it.
-    """
-    seq, lr = run.sequence, run.lr
+def _colour_features(run: ColourRun) -> tuple[_ColourFeatures, ...]:
+    """Measure every rate at once; the last dog must exist."""
     t = run.last_dog
-    k = lr.size
-    if t is None:
-        text = "He has seen only cats, so he has learned nothing about the colour of dogs."
-        return tuple(
-            Outcome("no dog yet", "no dog yet", text, None, PRIOR, PRIOR, float("nan"))
-            for _ in range(k)
-        )
-    c = run.black[t]
+    c = float(run.black[t])
     b0 = run.belief[:, t]
     b1 = run.belief[:, t + 1]
     n = int(run.is_dog[: t + 1].sum())
     with np.errstate(all="ignore"):
         gap = c - b0
-        f = np.where(np.abs(gap) > 1e-6, (b1 - b0) / gap, lr * CURVATURE)
+        f = np.where(np.abs(gap) > 1e-6, (b1 - b0) / gap, run.lr * CURVATURE)
         # flips: after a dog, the belief sits on its colour's side of 1/2, against the majority
         side_belief = np.sign(run.belief[:, 1:] - 0.5)  # (K, n)
         side_dog = np.sign(run.black - 0.5)  # (n,)
@@ -434,132 +442,174 @@ def colour_outcomes(run: ColourRun) -> tuple[Outcome, ...]:
             & (side_belief == side_dog[None, :])
             & (side_majority[None, :] == -side_dog[None, :])
         )
-    finite = np.all(np.isfinite(run.belief), axis=1)
+        low, high = run.belief.min(axis=1), run.belief.max(axis=1)
+    return tuple(
+        _ColourFeatures(
+            lr=float(run.lr[i]),
+            last_dog=t,
+            dogs=n,
+            colour=c,
+            before=float(b0[i]),
+            after=float(b1[i]),
+            fraction=float(f[i]),
+            diverged_at=int(run.diverged_at[i]),
+            low=float(low[i]),
+            high=float(high[i]),
+            flip=int(np.flatnonzero(flips[i])[-1]) if flips[i].any() else NEVER,
+        )
+        for i in range(run.lr.size)
+    )
+
+
+def _colour_kind(f: _ColourFeatures) -> Kind:
+    """The colour child's outcome from the measured fraction (see :func:`colour_outcomes`)."""
+    if f.diverged_at != NEVER or f.fraction >= DIVERGE_FRACTION:
+        return Kind.DIVERGED
+    if f.fraction > OVERSHOOT_FRACTION + _TOL:
+        return Kind.OSCILLATING
+    if f.flip != NEVER or f.fraction > CHASE_FRACTION + _TOL:
+        return Kind.TOO_HIGH
+    if f.fraction < 1.0 / f.dogs - _TOL:
+        return Kind.TOO_LOW
+    return Kind.GOOD
+
+
+def _colour_words(run: ColourRun, i: int, f: _ColourFeatures, kind: Kind) -> Outcome:
+    """Headline and sentences for rate ``i``."""
+    seq, t, c = run.sequence, f.last_dog, f.colour
+    num, pct, rate = fmt.num, fmt.pct, fmt.rate(f.lr)
     colour = ANIMALS[seq[t]].name.split()[0]
     dog_words = f"the {colour} dog (animal {t + 1})"
-    outcomes = []
-    for i in range(k):  # words only; every number above is computed for all rates at once
-        fi, before, after = float(f[i]), float(b0[i]), float(b1[i])
-        rate = f"{lr[i]:g}"
-        if not finite[i] or fi >= 2.0:
-            hi = float(np.nanmax(np.abs(run.belief[i] - 0.5))) + 0.5 if finite[i] else np.inf
-            o = Outcome(
-                "diverged",
-                "beliefs swing ever wider",
-                f"At lr = {rate} (at or above 2/F'' = {STABLE_MAX:g}) every dog throws his belief "
-                f"at least as far past it as it was before: after {dog_words} it is {_num(after)}"
-                f", and the swings reach {_num(hi)}. They never settle.",
-                t + 1,
-                before,
-                after,
-                fi,
-            )
-        elif fi > 1.0 + 1e-12:
-            lo, hi = float(run.belief[i].min()), float(run.belief[i].max())
-            o = Outcome(
-                "oscillating",
-                "beliefs overshoot and swing",
-                f"At lr = {rate} (above 1/F'' = {COPY_RATE:g}) each dog throws his belief past "
-                f"its colour: after {dog_words} it is {_num(after)}"
-                + (
-                    " ('whiter than white')"
-                    if after < 0
-                    else " ('blacker than black')"
-                    if after > 1
-                    else ""
-                )
-                + f"; along the way it swung between {_num(lo)} and {_num(hi)}. It only settles "
-                f"because lr is below 2/F'' = {STABLE_MAX:g}.",
-                t + 1,
-                before,
-                after,
-                fi,
-            )
-        elif flips[i].any():
-            j = int(np.flatnonzero(flips[i])[-1])
-            jc = ANIMALS[seq[j]].name.split()[0]
-            jo = "white" if jc == "black" else "black"
-            dogs_j = int(run.is_dog[: j + 1].sum())
-            share = run.truth[j + 1] if jc == "black" else 1 - run.truth[j + 1]
-            seen_other = round((1 - share) * dogs_j)
-            copied = abs(run.belief[i, j + 1] - run.black[j]) < 1e-9
-            flipped = float(run.belief[i, j + 1])
-            o = Outcome(
-                "too high",
-                f"all dogs are {jc}"
-                if abs(flipped - run.black[j]) < 0.25
-                else f"flipped by a {jc} dog",
-                f"After the {jc} dog at animal {j + 1} his belief jumped to "
-                f"{_num(float(run.belief[i, j + 1]))}"
-                + (", an exact copy of that dog" if copied else "")
-                + f": he now expects dogs to be {jc}, "
-                f"although {seen_other} of the {dogs_j} dogs he had seen were {jo}. Each dog "
-                f"moves him {_pct(fi)} of the way: he chases the last dog.",
-                j + 1,
-                float(run.belief[i, j]),
-                float(run.belief[i, j + 1]),
-                fi,
-            )
-        elif fi > 0.5 + 1e-12:
-            o = Outcome(
-                "too high",
-                "chases the last dog",
-                f"Each dog moves him {_pct(fi)} of the way, more than half: the last dog "
-                f"outweighs all the dogs before it together (after the {colour} dog at animal "
-                f"{t + 1}: {_num(before)} → {_num(after)}). "
-                + (
-                    "The dogs here agree, so it does no harm yet: add a dog of the other colour."
-                    if abs(c - before) < 0.5
-                    else "He follows whichever dog he saw last."
-                ),
-                t + 1,
-                before,
-                after,
-                fi,
-            )
-        elif fi < 1.0 / n - 1e-12:
-            expects = (
-                "still expects dogs to be black"
-                if after > 0.6
-                else "still expects dogs to be white"
-                if after < 0.4
-                else "still has no clear idea of their colour"
-            )
-            o = Outcome(
-                "too low",
-                f"the {colour} dog is an outlier",
-                (
-                    f"At lr = 0 he never learns: his belief stays at {_num(after)}."
-                    if lr[i] == 0
-                    else f"{dog_words.capitalize()} moved his belief only {_pct(fi)} of the way "
-                    f"({_num(before)} → {_num(after)}), less than its fair share of one dog in "
-                    f"{n}: he treats it as an outlier and {expects}."
-                ),
-                t + 1,
-                before,
-                after,
-                fi,
-            )
-        else:
-            changed = abs(after - before) > 0.05 and abs(c - before) > 0.5
-            o = Outcome(
-                "good",
-                "colour no longer decides" if changed else "learning steadily",
-                f"{dog_words.capitalize()} moved his belief {_pct(fi)} of the way "
-                f"({_num(before)} → {_num(after)}): it counts for more than one dog in {n}, but "
-                f"does not outweigh the dogs before it"
-                + (
-                    f", so colour is no longer a sure sign: a {colour} dog can be a dog too."
-                    if changed
-                    else "."
-                ),
-                t + 1,
-                before,
-                after,
-                fi,
-            )
-        outcomes.append(o)
-    return tuple(outcomes)
+    before, after, fi, n = f.before, f.after, f.fraction, f.dogs
+
+    def out(headline: str, text: str, step: int = t + 1, b: float = before, a: float = after):
+        return Outcome(kind, headline, text, step, b, a, fi)
+
+    if kind == Kind.DIVERGED:
+        finite = f.diverged_at == NEVER
+        hi = float(np.nanmax(np.abs(run.belief[i] - 0.5))) + 0.5 if finite else np.inf
+        return out(
+            "beliefs swing ever wider",
+            f"At lr = {rate} (at or above 2/F'' = {num(STABLE_MAX)}) every dog throws his belief "
+            f"at least as far past it as it was before: after {dog_words} it is {num(after)}"
+            f", and the swings reach {num(hi)}. They never settle.",
+        )
+    if kind == Kind.OSCILLATING:
+        past = (
+            " ('whiter than white')"
+            if after < 0
+            else " ('blacker than black')"
+            if after > 1
+            else ""
+        )
+        return out(
+            "beliefs overshoot and swing",
+            f"At lr = {rate} (above 1/F'' = {num(COPY_RATE)}) each dog throws his belief past "
+            f"its colour: after {dog_words} it is {num(after)}{past}; along the way it swung "
+            f"between {num(f.low)} and {num(f.high)}. It only settles because lr is below "
+            f"2/F'' = {num(STABLE_MAX)}.",
+        )
+    if kind == Kind.TOO_HIGH and f.flip != NEVER:
+        j = f.flip
+        jc = ANIMALS[seq[j]].name.split()[0]
+        jo = "white" if jc == "black" else "black"
+        dogs_j = int(run.is_dog[: j + 1].sum())
+        share = run.truth[j + 1] if jc == "black" else 1 - run.truth[j + 1]
+        seen_other = round((1 - share) * dogs_j)
+        flipped = float(run.belief[i, j + 1])
+        copied = abs(flipped - run.black[j]) < 1e-9
+        return out(
+            f"all dogs are {jc}"
+            if abs(flipped - run.black[j]) < 0.25
+            else f"flipped by a {jc} dog",
+            f"After the {jc} dog at animal {j + 1} his belief jumped to {num(flipped)}"
+            + (", an exact copy of that dog" if copied else "")
+            + f": he now expects dogs to be {jc}, although {seen_other} of the {dogs_j} dogs he "
+            f"had seen were {jo}. Each dog moves him {pct(fi)} of the way: he chases the last dog.",
+            j + 1,
+            float(run.belief[i, j]),
+            flipped,
+        )
+    if kind == Kind.TOO_HIGH:
+        return out(
+            "chases the last dog",
+            f"Each dog moves him {pct(fi)} of the way, more than half: the last dog "
+            f"outweighs all the dogs before it together (after the {colour} dog at animal "
+            f"{t + 1}: {num(before)} → {num(after)}). "
+            + (
+                "The dogs here agree, so it does no harm yet: add a dog of the other colour."
+                if abs(c - before) < 0.5
+                else "He follows whichever dog he saw last."
+            ),
+        )
+    if kind == Kind.TOO_LOW:
+        expects = (
+            "still expects dogs to be black"
+            if after > 0.6
+            else "still expects dogs to be white"
+            if after < 0.4
+            else "still has no clear idea of their colour"
+        )
+        return out(
+            f"the {colour} dog is an outlier",
+            f"At lr = 0 he never learns: his belief stays at {num(after)}."
+            if f.lr == 0
+            else f"{dog_words.capitalize()} moved his belief only {pct(fi)} of the way "
+            f"({num(before)} → {num(after)}), less than its fair share of one dog in "
+            f"{n}: he treats it as an outlier and {expects}.",
+        )
+    changed = abs(after - before) > 0.05 and abs(c - before) > 0.5
+    return out(
+        "colour no longer decides" if changed else "learning steadily",
+        f"{dog_words.capitalize()} moved his belief {pct(fi)} of the way "
+        f"({num(before)} → {num(after)}): it counts for more than one dog in {n}, but "
+        f"does not outweigh the dogs before it"
+        + (
+            f", so colour is no longer a sure sign: a {colour} dog can be a dog too."
+            if changed
+            else "."
+        ),
+    )
+
+
+def colour_outcomes(run: ColourRun) -> tuple[Outcome, ...]:
+    """The colour child's outcome at each rate, in words.
+
+    Let ``t`` be the last dog, ``c`` its colour, ``b0`` and ``b1`` the belief before and after it,
+    ``n`` the number of dogs seen up to it and ``f = (b1 - b0) / (c - b0)`` the fraction of the
+    way to the dog's colour the step went (always ``lr * F''`` for this loss; when ``b0`` is
+    within 1e-6 of ``c`` the step is too small to measure and ``f`` is taken as ``lr * F''``).
+    The thresholds, checked in this order:
+
+    1. **diverged**: ``f >= DIVERGE_FRACTION`` (``lr >= 2/F''``) or a belief that overflowed
+       (``ColourRun.diverged_at``): every dog throws the belief at least as far past it as it
+       was before; the swings never shrink.
+    2. **oscillating**: ``OVERSHOOT_FRACTION < f`` (``1/F'' < lr < 2/F''``): the belief
+       overshoots each dog (a white dog makes him believe dogs are "whiter than white",
+       b < 0) and swings back and forth.
+    3. **too high**, either
+
+       a. after some dog the belief is on *that dog's* side of 1/2 while most dogs seen so far
+          were the other colour: recent dogs overturned the rest ("all dogs are white"); or
+       b. ``f > CHASE_FRACTION`` (1/2): the newest dog weighs ``lr`` and everything before it
+          ``1 - lr``, so the last dog outweighs all earlier dogs together (harmless only while
+          the dogs agree).
+
+    4. **too low**: ``f < 1/n``: the last dog moved the belief less than a running count would
+       (its fair share, one dog in n): it is treated as an outlier.
+    5. **good**: otherwise (``1/n <= f <= 1/2`` and no flip): the last dog counts, without
+       outweighing the dogs before it.
+
+    With no dog in the sequence the outcome is ``Kind.NOTHING`` ("no dog yet").
+    """
+    if run.last_dog == NEVER:
+        text = "He has seen only cats, so he has learned nothing about the colour of dogs."
+        return tuple(
+            Outcome(Kind.NOTHING, "no dog yet", text, NEVER, PRIOR, PRIOR, float("nan"))
+            for _ in range(run.lr.size)
+        )
+    feats = _colour_features(run)
+    return tuple(_colour_words(run, i, f, _colour_kind(f)) for i, f in enumerate(feats))
 
 
 # --------------------------------------------------------------------------------------------
@@ -600,6 +650,9 @@ class FeatureRun:
         ``P(dog)`` he would give a black / a white dog after each animal.
     curvature : ndarray, shape (K, n)
         ``p (1 - p) |x|^2``: how sharply that animal's loss bends along its features at the step.
+    diverged_at : ndarray, shape (K,) of int
+        The first ``t`` at which ``weights[k, t]`` was no longer finite,
+        :data:`~engine.verdict.NEVER` if they stayed finite.
     """
 
     sequence: str
@@ -609,6 +662,7 @@ class FeatureRun:
     p_black_dog: np.ndarray
     p_white_dog: np.ndarray
     curvature: np.ndarray
+    diverged_at: np.ndarray
 
     @property
     def n(self) -> int:
@@ -641,6 +695,7 @@ def learn_features(sequence: str, lrs: float | np.ndarray) -> FeatureRun:
     weights[:, 0] = 0.0
     p_shown = np.empty((k, n))
     curvature = np.empty((k, n))
+    watch = Watch(k)
     with np.errstate(all="ignore"):
         for t in range(n):  # a loop over the animals, never over the rates
             x, y = feats[t], float(is_dog[t])
@@ -648,10 +703,96 @@ def learn_features(sequence: str, lrs: float | np.ndarray) -> FeatureRun:
             p_shown[:, t] = p
             curvature[:, t] = p * (1.0 - p) * (x @ x)
             step(opt, opt_state, w, (p - y)[:, None] * x[None, :])
+            watch.check_params(t + 1, w)
             weights[:, t + 1] = w
         p_black = _sigmoid(weights @ x_black)
         p_white = _sigmoid(weights @ x_white)
-    return FeatureRun(seq, lr, weights, p_shown, p_black, p_white, curvature)
+    return FeatureRun(seq, lr, weights, p_shown, p_black, p_white, curvature, watch.at)
+
+
+@dataclass(frozen=True)
+class _FeatureFeatures:
+    """Numbers measured from the feature child's run at one rate (see :func:`feature_outcomes`)."""
+
+    lr: float
+    sharp: float  # the largest lr * curvature met
+    p_white: float  # P(dog | white dog) at the end
+    p_black: float  # P(dog | black dog) at the end
+    w_colour: float  # colour weight at the end
+    w_bark: float  # barking weight at the end
+    last_white: int  # 0-based index of the last white dog, NEVER if none
+    before: float  # colour weight before and after it (NaN without one)
+    after: float
+
+
+def _feature_features(run: FeatureRun) -> tuple[_FeatureFeatures, ...]:
+    lr = run.lr
+    pw, pb = run.p_white_dog[:, -1], run.p_black_dog[:, -1]
+    w_end = run.weights[:, -1]
+    with np.errstate(all="ignore"):
+        sharp = np.nanmax(lr[:, None] * run.curvature, axis=1) if run.n else np.zeros(lr.size)
+    whites = [i for i, ch in enumerate(run.sequence) if ch == "W"]
+    t = whites[-1] if whites else NEVER
+    nan = float("nan")
+    return tuple(
+        _FeatureFeatures(
+            lr=float(lr[i]),
+            sharp=float(sharp[i]),
+            p_white=float(pw[i]),
+            p_black=float(pb[i]),
+            w_colour=float(w_end[i, 0]),
+            w_bark=float(w_end[i, 2]),
+            last_white=t,
+            before=float(run.weights[i, t, 0]) if t != NEVER else nan,
+            after=float(run.weights[i, t + 1, 0]) if t != NEVER else nan,
+        )
+        for i in range(lr.size)
+    )
+
+
+def _feature_kind(f: _FeatureFeatures) -> Kind:
+    """The feature child's outcome (see :func:`feature_outcomes`)."""
+    if f.sharp > SHARP_LIMIT:
+        return Kind.OSCILLATING
+    if f.p_white > f.p_black + _TOL:
+        return Kind.TOO_HIGH
+    if f.p_white < 0.5:
+        return Kind.TOO_LOW
+    return Kind.GOOD
+
+
+def _feature_words(f: _FeatureFeatures, kind: Kind) -> Outcome:
+    num = fmt.num
+    step_no = f.last_white + 1 if f.last_white != NEVER else NEVER
+    nums = (
+        f"P(dog | white dog) = {num(f.p_white)}, P(dog | black dog) = {num(f.p_black)}; colour "
+        f"weight {num(f.w_colour)}, barking weight {num(f.w_bark)}."
+    )
+    if kind == Kind.OSCILLATING:
+        head = "weights swing"
+        text = (
+            f"At lr = {fmt.rate(f.lr)}, lr × curvature reached {num(f.sharp)}, above "
+            f"{num(SHARP_LIMIT)}: the first steps overshoot each animal's bowl, so his weights "
+            "swing from animal to animal (the sigmoid flattens as he grows sure, which is all "
+            f"that stops them): {nums}"
+        )
+    elif kind == Kind.TOO_HIGH:
+        head = "dogs are white"
+        text = f"He now finds a white dog more dog-like than a black one: {nums}"
+    elif kind == Kind.TOO_LOW:
+        head = "a white dog is not a dog"
+        text = f"He would still not call a white dog a dog: {nums}" + (
+            " Colour still outweighs barking." if f.w_colour > f.w_bark else ""
+        )
+    else:
+        if abs(f.w_bark) > abs(f.w_colour):
+            head = "barking now matters more than colour"
+        elif f.last_white != NEVER and f.after < f.before:
+            head = "colour matters less than it did"
+        else:
+            head = "colour still matters more than barking"
+        text = f"He calls a white dog a dog, and {head}: {nums}"
+    return Outcome(kind, head, text, step_no, f.before, f.after, f.sharp)
 
 
 def feature_outcomes(run: FeatureRun) -> tuple[Outcome, ...]:
@@ -659,61 +800,15 @@ def feature_outcomes(run: FeatureRun) -> tuple[Outcome, ...]:
 
     With ``pw = P(dog | white dog)`` and ``pb = P(dog | black dog)`` at the end:
 
-    * **oscillating**: ``lr * curvature`` exceeded 2 at some step (``curvature = p (1 - p) |x|^2``,
-      the 2/F'' bound of "Descent in 1-D"): the step overshot that animal's bowl.  Logistic
-      beliefs cannot leave 0 ... 1, so the weights swing instead of blowing up;
+    * **oscillating**: ``lr * curvature`` exceeded :data:`SHARP_LIMIT` (2) at some step
+      (``curvature = p (1 - p) |x|^2``, the 2/F'' bound of "Descent in 1-D"): the step overshot
+      that animal's bowl.  Logistic beliefs cannot leave 0 ... 1, so the weights swing instead
+      of blowing up;
     * **too high**: ``pw > pb``: he now expects dogs to be white (the colour weight is negative);
     * **too low**: ``pw < 1/2``: he would still not call a white dog a dog (an outlier);
     * **good**: otherwise; the sentence compares the colour weight with the barking weight.
+
+    The outcome's ``step``, ``before`` and ``after`` are about the last white dog
+    (:data:`~engine.verdict.NEVER` and NaN without one).
     """
-    seq, lr = run.sequence, run.lr
-    pw, pb = run.p_white_dog[:, -1], run.p_black_dog[:, -1]
-    w_end = run.weights[:, -1]
-    w_col, w_bark = w_end[:, 0], w_end[:, 2]
-    with np.errstate(all="ignore"):
-        sharp = np.nanmax(lr[:, None] * run.curvature, axis=1) if run.n else np.zeros(lr.size)
-    whites = [i for i, ch in enumerate(seq) if ch == "W"]
-    t = whites[-1] if whites else None
-    out = []
-    for i in range(lr.size):
-        before = float(run.weights[i, t, 0]) if t is not None else float("nan")
-        after = float(run.weights[i, t + 1, 0]) if t is not None else float("nan")
-        nums = (
-            f"P(dog | white dog) = {pw[i]:.2f}, P(dog | black dog) = {pb[i]:.2f}; colour weight "
-            f"{_num(w_col[i])}, barking weight {_num(w_bark[i])}."
-        )
-        if sharp[i] > 2.0:
-            o = Outcome(
-                "oscillating",
-                "weights swing",
-                f"At lr = {lr[i]:g}, lr × curvature reached {sharp[i]:.2f}, above 2: the first "
-                f"steps overshoot each animal's bowl, so his weights swing from animal to animal "
-                f"(the sigmoid flattens as he grows sure, which is all that stops them): {nums}",
-                t + 1 if t is not None else None,
-                before,
-                after,
-                float(sharp[i]),
-            )
-            out.append(o)
-            continue
-        step_no = t + 1 if t is not None else None
-        if pw[i] > pb[i] + 1e-12:
-            kind, head = "too high", "dogs are white"
-            text = f"He now finds a white dog more dog-like than a black one: {nums}"
-        elif pw[i] < 0.5:
-            kind, head = "too low", "a white dog is not a dog"
-            text = f"He would still not call a white dog a dog: {nums}" + (
-                " Colour still outweighs barking." if w_col[i] > w_bark[i] else ""
-            )
-        else:
-            kind = "good"
-            if abs(w_bark[i]) > abs(w_col[i]):
-                head = "barking now matters more than colour"
-            elif t is not None and after < before:
-                head = "colour matters less than it did"
-            else:
-                head = "colour still matters more than barking"
-            text = f"He calls a white dog a dog, and {head}: {nums}"
-        o = Outcome(kind, head, text, step_no, before, after, float(sharp[i]))
-        out.append(o)
-    return tuple(out)
+    return tuple(_feature_words(f, _feature_kind(f)) for f in _feature_features(run))

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from engine.theory import contraction_factor
+from engine.verdict import NEVER
 
 __all__ = ["MeasuredContraction", "predicted_contraction", "measured_contraction"]
 
@@ -86,7 +87,7 @@ class MeasuredContraction:
     point : ndarray (K,) of int
         Index of the candidate point each run was measured against (nearest to where it ended).
     start, end : ndarray (K,) of int
-        The window of steps used (inclusive); -1 when there was none.
+        The window of steps used (inclusive); :data:`~engine.verdict.NEVER` when there was none.
     """
 
     rate: np.ndarray
@@ -126,8 +127,8 @@ def measured_contraction(
     k = p.shape[0]
     rate = np.full(k, np.nan)
     which = np.zeros(k, dtype=np.int64)
-    start = np.full(k, -1, dtype=np.int64)
-    end = np.full(k, -1, dtype=np.int64)
+    start = np.full(k, NEVER, dtype=np.int64)
+    end = np.full(k, NEVER, dtype=np.int64)
     if pts.shape[0] == 0:
         return MeasuredContraction(rate, which, start, end)
     with np.errstate(all="ignore"):

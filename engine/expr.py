@@ -41,6 +41,8 @@ from engine.surfaces import Surface
 
 __all__ = [
     "ExpressionError",
+    "ExprNode",
+    "expression_tree",
     "parse_function",
     "FUNCTIONS",
     "CONSTANTS",
@@ -48,6 +50,9 @@ __all__ = [
     "MAX_NODES",
     "MAX_EXPONENT",
     "MAX_LITERAL",
+    "MAX_DEPTH",
+    "MAX_PAREN_DEPTH",
+    "MAX_DERIVED_NODES",
 ]
 
 MAX_LENGTH = 200
@@ -670,6 +675,66 @@ def _check_window(window: Any, dim: int) -> tuple[tuple[float, float], ...]:
     return pairs
 
 
+def _validated_root(text: str, names: tuple[str, ...], b: _Builder) -> _Node:
+    """The whitelisted expression tree of ``text`` (every check of :func:`parse_function`
+    except the scan of the window)."""
+    src = _prepare(text, names)
+    try:
+        tree = ast.parse(src, mode="eval")
+    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
+        raise ExpressionError(_syntax_message(src, names)) from None
+    count = sum(1 for n in ast.walk(tree) if isinstance(n, ast.expr))
+    if count > MAX_NODES:
+        raise ExpressionError(
+            f"The formula is too complicated ({count} parts; at most {MAX_NODES})."
+        )
+    if _ast_depth(tree) > MAX_DEPTH:
+        raise ExpressionError(f"The formula is nested too deeply (at most {MAX_DEPTH} levels).")
+    conv = _Converter(b, names)
+    root = conv.convert(tree)
+    if not conv.has_var(root):
+        raise ExpressionError(
+            f"The function does not depend on {' or '.join(names)}: a constant has no slope, so "
+            "there is nothing to descend."
+        )
+    return root
+
+
+#: A node of a parsed formula (see :func:`expression_tree`).
+ExprNode = _Node
+
+
+def expression_tree(text: str, variables: tuple[str, ...] = ("x",)) -> ExprNode:
+    """The parsed, whitelisted form of a typed formula, for code generators to walk.
+
+    Runs the same checks as :func:`parse_function` (it raises the same
+    :class:`ExpressionError`), but neither differentiates nor scans a window.  The tree is
+    exactly what was typed, after the parser's translations (``^`` is ``**``, ``ln`` is ``log``,
+    ``atan`` is ``arctan``, a unary ``+`` is dropped); nothing is simplified.  Identical
+    subtrees may be one shared object.  Every node has ``op``, ``args``, ``value`` and ``label``:
+
+    ==========  ====================================================================
+    ``op``      meaning
+    ==========  ====================================================================
+    ``const``   the number ``value``; ``label`` is ``"pi"`` or ``"e"`` for those names
+    ``var``     variable number ``int(value)``, named ``label``
+    ``add``     ``args[0] + args[1]`` (likewise ``sub``, ``mul``, ``div``)
+    ``neg``     ``-args[0]``
+    ``pow``     ``args[0] ** value`` (``args[1]`` is the exponent as typed; ``value`` its number)
+    ``fn``      the function ``label`` (a key of :data:`FUNCTIONS`) of ``args[0]``
+    ==========  ====================================================================
+
+    Examples
+    --------
+    >>> t = expression_tree("2*x^2 - sin(y)", ("x", "y"))
+    >>> t.op, [a.op for a in t.args], t.args[1].label
+    ('sub', ['mul', 'fn'], 'sin')
+    >>> t.args[0].args[1].value
+    2.0
+    """
+    return _validated_root(text, _check_variables(variables), _Builder())
+
+
 def parse_function(
     text: str,
     variables: tuple[str, ...] = ("x",),
@@ -716,26 +781,8 @@ def parse_function(
     names = _check_variables(variables)
     dim = len(names)
     box = _check_window(window, dim)
-    src = _prepare(text, names)
-    try:
-        tree = ast.parse(src, mode="eval")
-    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
-        raise ExpressionError(_syntax_message(src, names)) from None
-    count = sum(1 for n in ast.walk(tree) if isinstance(n, ast.expr))
-    if count > MAX_NODES:
-        raise ExpressionError(
-            f"The formula is too complicated ({count} parts; at most {MAX_NODES})."
-        )
-    if _ast_depth(tree) > MAX_DEPTH:
-        raise ExpressionError(f"The formula is nested too deeply (at most {MAX_DEPTH} levels).")
     b = _Builder()
-    conv = _Converter(b, names)
-    root = conv.convert(tree)
-    if not conv.has_var(root):
-        raise ExpressionError(
-            f"The function does not depend on {' or '.join(names)}: a constant has no slope, so "
-            "there is nothing to descend."
-        )
+    root = _validated_root(text, names, b)
 
     memos: list[dict[int, _Node]] = [{} for _ in range(dim)]  # d/dx_k of every node, shared
     grads = [b.derivative(root, k, memos[k]) for k in range(dim)]

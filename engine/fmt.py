@@ -17,7 +17,18 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MISSING", "RATE_DIGITS", "count", "latex", "loss", "num", "pct", "rate", "signed"]
+__all__ = [
+    "MISSING",
+    "RATE_DIGITS",
+    "count",
+    "factor",
+    "latex",
+    "loss",
+    "num",
+    "pct",
+    "rate",
+    "signed",
+]
 
 #: what is printed for a value that does not exist (a run that never reached a target, NaN)
 MISSING = "—"
@@ -94,6 +105,19 @@ def count(n: float | None) -> str:
     if s is not None:
         return s
     return f"{int(round(float(n))):,}"
+
+
+def factor(v: float | None, digits: int = 3) -> str:
+    """How many times (a ratio, a multiplier): whole with thousands separators from 100 up
+    (``7,000``, ``1,000``), else :func:`num` (``11.4``, ``0.5``).
+
+    >>> factor(7000.4), factor(1e3), factor(11.42), factor(0.5), factor(float("inf"))
+    ('7,000', '1,000', '11.4', '0.5', 'inf')
+    """
+    s = _special(v)
+    if s is not None:
+        return s
+    return count(v) if abs(float(v)) >= 100 else num(v, digits)
 
 
 def signed(v: float | None, digits: int = 3) -> str:

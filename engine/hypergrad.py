@@ -10,6 +10,11 @@ the way :mod:`engine.descent` and :func:`engine.train.classify_run` do for their
 * :func:`final_rate_spread`: how far apart the adapted rates ended;
 * :func:`measure_cost`: seconds per training iteration and per update, fixed vs HD, and the
   extra memory (one gradient-sized copy of P numbers per model).
+
+Rates and beta are printed through :func:`engine.fmt.rate`, losses through
+:func:`engine.fmt.loss`; a run counts as diverged when its final loss is not finite (the
+engine's shared rule, ``engine._watch.blown_up``: the trainer reports ``inf`` for a run it
+froze).
 """
 
 from __future__ import annotations
@@ -20,24 +25,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import fmt as _fmt
+from engine import fmt
+from engine._watch import blown_up
 from engine.data import Dataset
 from engine.models import ModelSpec, Workspace, init_params, loss_and_grad
 from engine.optim import Optimizer, init_state, step
 
 __all__ = [
-    "rate_story",
-    "valley_story",
+    "MOVED",
+    "SENSITIVE",
     "Sensitivity",
-    "sensitivity",
     "final_rate_spread",
     "measure_cost",
+    "rate_story",
+    "sensitivity",
+    "valley_story",
 ]
 
-
-def _times(r: float) -> str:
-    """A ratio: ``7,186`` from 100 up, else three significant digits (``19.5``)."""
-    return _fmt.count(r) if r >= 100 else _fmt.num(r)
+#: A rate "moved" when it ended (or peaked) more than this factor above or below its start.
+MOVED = 1.5
+#: HD made the final loss "less sensitive" when the spread shrank by at least this factor.
+SENSITIVE = 1.5
 
 
 def _finite(rate: np.ndarray) -> np.ndarray:
@@ -64,25 +72,26 @@ def rate_story(rate: np.ndarray, lr0: float) -> str:
     >>> rate_story(np.array([0.1, 0.1, 0.4, -0.01]), 0.1)
     'HD cut the rate from 0.1 to -0.01; on the way it peaked at 0.4 (iteration 2); it turned negative at iteration 3: steps uphill (“unlearning”)'
     """  # noqa: E501
+    rate_ = fmt.rate
     fin = _finite(rate)
     if fin.size == 0:
         return "no step was taken"
     final = float(fin[-1])
     peak_i = int(np.argmax(fin))
     peak = float(fin[peak_i])
-    if final > 1.5 * lr0:
+    if final > MOVED * lr0:
         half = lr0 + 0.5 * (final - lr0)
         t_half = int(np.argmax(fin >= half))
         parts = [
-            f"HD raised the rate from {_fmt.rate(lr0)} to {_fmt.rate(final)} (×{_times(final / lr0)}), "
-            f"half of that rise within {t_half} iterations"
+            f"HD raised the rate from {rate_(lr0)} to {rate_(final)} "
+            f"(×{fmt.factor(final / lr0)}), half of that rise within {t_half} iterations"
         ]
-    elif final < lr0 / 1.5:
-        parts = [f"HD cut the rate from {_fmt.rate(lr0)} to {_fmt.rate(final)}"]
+    elif final < lr0 / MOVED:
+        parts = [f"HD cut the rate from {rate_(lr0)} to {rate_(final)}"]
     else:
-        parts = [f"HD kept the rate near {_fmt.rate(lr0)} (it ended at {_fmt.rate(final)})"]
-    if peak > 1.5 * max(final, lr0):
-        parts.append(f"on the way it peaked at {_fmt.rate(peak)} (iteration {peak_i})")
+        parts = [f"HD kept the rate near {rate_(lr0)} (it ended at {rate_(final)})"]
+    if peak > MOVED * max(final, lr0):
+        parts.append(f"on the way it peaked at {rate_(peak)} (iteration {peak_i})")
     neg = np.flatnonzero(fin <= 0)
     if neg.size:
         parts.append(f"it turned negative at iteration {int(neg[0])}: steps uphill (“unlearning”)")
@@ -101,18 +110,19 @@ def valley_story(rate: np.ndarray, lam_max: float, lr0: float) -> str:
     >>> valley_story(np.array([1e-3, 1e-3, 0.05, 0.28, 0.15, 0.1]), 10.0, 1e-3)
     'the rate grew from 0.001 to 0.28 by step 3, past the stability limit 2/λmax = 0.2, the steps began to zig-zag and HD cut it back below the limit by step 4, it ended at 0.1'
     """  # noqa: E501
+    rate_ = fmt.rate
     fin = _finite(np.asarray(rate, dtype=np.float64)[1:])
     if fin.size == 0:
         return "no step was taken"
     limit = 2.0 / lam_max
     peak_i = int(np.argmax(fin))
     peak = float(fin[peak_i])
-    if peak > 1.5 * lr0:
-        parts = [f"the rate grew from {_fmt.rate(lr0)} to {_fmt.rate(peak)} by step {peak_i + 1}"]
+    if peak > MOVED * lr0:
+        parts = [f"the rate grew from {rate_(lr0)} to {rate_(peak)} by step {peak_i + 1}"]
     else:
-        parts = [f"the rate stayed near {_fmt.rate(lr0)} (peak {_fmt.rate(peak)})"]
+        parts = [f"the rate stayed near {rate_(lr0)} (peak {rate_(peak)})"]
     if peak > limit:
-        parts.append(f"past the stability limit 2/λmax = {_fmt.rate(limit)}")
+        parts.append(f"past the stability limit 2/λmax = {rate_(limit)}")
         back = np.flatnonzero(fin[peak_i:] < limit)
         if back.size:
             parts.append(
@@ -120,9 +130,7 @@ def valley_story(rate: np.ndarray, lam_max: float, lr0: float) -> str:
                 f"{peak_i + int(back[0]) + 1}"
             )
     last = float(fin[-1])
-    parts.append(
-        "it ended negative: steps uphill" if last <= 0 else f"it ended at {_fmt.rate(last)}"
-    )
+    parts.append("it ended negative: steps uphill" if last <= 0 else f"it ended at {rate_(last)}")
     return ", ".join(parts)
 
 
@@ -171,7 +179,7 @@ def sensitivity(
     f = np.asarray(fixed, dtype=np.float64)
     h = np.asarray(hd, dtype=np.float64)
     sf, sh = _spread(f), _spread(h)
-    nf, nh = int((~np.isfinite(f)).sum()), int((~np.isfinite(h)).sum())
+    nf, nh = int(blown_up(f).sum()), int(blown_up(h).sum())
     if math.isfinite(sf) and sh > 0:
         ratio = sf / sh
     else:
@@ -185,39 +193,41 @@ def sensitivity(
             "fixed-rate run, as sensitive to its starting rate."
         )
         return Sensitivity(sf, sh, ratio, nf, nh, text)
+    rate, loss = fmt.rate, fmt.loss
     if nh:
         text = (
-            f"With β = {_fmt.rate(beta)}, {nh} of the {lrs.size} {label} runs diverged: the rate "
+            f"With β = {rate(beta)}, {nh} of the {lrs.size} {label} runs diverged: the rate "
             "overshot and the loss blew up. β is too large here; lower it."
         )
         return Sensitivity(sf, sh, ratio, nf, nh, text)
-    span = f"Starting rates from {_fmt.rate(lrs.min())} to {_fmt.rate(lrs.max())} ({_times(lrs.max() / lrs.min())}× apart)"
-    ff = f[np.isfinite(f)]
+    span = (
+        f"Starting rates from {rate(lrs.min())} to {rate(lrs.max())} "
+        f"({fmt.factor(lrs.max() / lrs.min())}× apart)"
+    )
+    ff = f[~blown_up(f)]
     if nf == f.size:
         fixed_part = "with a fixed rate every run diverged"
     elif nf:
         fixed_part = (
             f"with a fixed rate {nf} of the {f.size} runs diverged and the others end between "
-            f"{_fmt.loss(ff.min())} and {_fmt.loss(ff.max())}"
+            f"{loss(ff.min())} and {loss(ff.max())}"
         )
     else:
-        fixed_part = f"with a fixed rate the final loss ends between {_fmt.loss(f.min())} and {_fmt.loss(f.max())}"
-    head = (
-        f"{span}: {fixed_part}; with {label} between {_fmt.loss(h.min())} and {_fmt.loss(h.max())}"
-    )
+        fixed_part = (
+            f"with a fixed rate the final loss ends between {loss(f.min())} and {loss(f.max())}"
+        )
+    head = f"{span}: {fixed_part}; with {label} between {loss(h.min())} and {loss(h.max())}"
     if nf:
         text = f"{head}. HD also rescued the runs that diverged at a fixed rate."
-    elif ratio >= 1.5:
+    elif ratio >= SENSITIVE:
         text = (
-            f"{head}. The spread shrank from {_fmt.loss(sf)} to {_fmt.loss(sh)}: **{_times(ratio)}× less "
-            "sensitive to the starting rate.**"
+            f"{head}. The spread shrank from {loss(sf)} to {loss(sh)}: **{fmt.factor(ratio)}× "
+            "less sensitive to the starting rate.**"
         )
     elif sh >= sf:
-        text = (
-            f"{head}. Here HD did not make the final loss less sensitive (β = {_fmt.rate(beta)})."
-        )
+        text = f"{head}. Here HD did not make the final loss less sensitive (β = {rate(beta)})."
     else:
-        text = f"{head}. The spread shrank only a little, from {_fmt.loss(sf)} to {_fmt.loss(sh)}."
+        text = f"{head}. The spread shrank only a little, from {loss(sf)} to {loss(sh)}."
     return Sensitivity(sf, sh, ratio, nf, nh, text)
 
 

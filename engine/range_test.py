@@ -42,13 +42,20 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
+from engine import _watch, fmt
 from engine.data import Dataset
 from engine.models import ModelSpec
 from engine.optim import Optimizer
+from engine.verdict import NEVER
 
 __all__ = [
+    "DESCENT_TOL",
     "MAX_ITERS",
+    "MIN_POINTS",
+    "RAGGED_FLOOR",
     "RAMP_MODES",
+    "SKIP_END",
+    "STEEP_WINDOW",
     "lr_ramp",
     "smooth_loss",
     "divergence_index",
@@ -166,8 +173,8 @@ def smooth_loss(loss: ArrayLike, beta: float = 0.98) -> np.ndarray:
     return out.reshape(L.shape)
 
 
-def divergence_index(smooth: ArrayLike, stop_factor: float | None = 4.0) -> int | None:
-    """First index where the run counts as diverged, or ``None``.
+def divergence_index(smooth: ArrayLike, stop_factor: float | None = 4.0) -> int:
+    """First index where the run counts as diverged, or :data:`~engine.verdict.NEVER`.
 
     That is the first ``i`` where ``S_i > stop_factor * min(S_0 .. S_i)`` (fastai, Lightning:
     4; pytorch-lr-finder: 5), or where ``S_i`` is not finite (always, even with
@@ -177,8 +184,8 @@ def divergence_index(smooth: ArrayLike, stop_factor: float | None = 4.0) -> int 
     --------
     >>> divergence_index([3.0, 2.0, 1.0, 3.0, 4.5, 9.0])
     4
-    >>> divergence_index([3.0, 2.0, 1.0, 3.0, 4.5, 9.0], stop_factor=None) is None
-    True
+    >>> divergence_index([3.0, 2.0, 1.0, 3.0, 4.5, 9.0], stop_factor=None)
+    -1
     """
     s = np.asarray(smooth, dtype=np.float64).ravel()
     bad = ~np.isfinite(s)
@@ -188,7 +195,7 @@ def divergence_index(smooth: ArrayLike, stop_factor: float | None = 4.0) -> int 
         with np.errstate(invalid="ignore"):
             bad |= s > f * best
     hits = np.flatnonzero(bad)
-    return int(hits[0]) if hits.size else None
+    return int(hits[0]) if hits.size else NEVER
 
 
 def _check_stop_factor(stop_factor: float | None) -> float | None:
@@ -254,9 +261,10 @@ class Suggestion:
     ----------
     lr : float or None
         The suggested learning rate, or ``None`` when the rule cannot answer on this run.
-    index : int or None
-        The iteration the rule points at (where to draw its marker on the curve).  For
-        ``min_over_10`` this is the minimum itself, while ``lr`` is a tenth of its rate.
+    index : int
+        The iteration the rule points at (where to draw its marker on the curve), or
+        :data:`~engine.verdict.NEVER` when there is none.  For ``min_over_10`` this is the
+        minimum itself, while ``lr`` is a tenth of its rate.
     rule : str
         Short name of the rule.
     reason : str
@@ -264,12 +272,12 @@ class Suggestion:
 
     Examples
     --------
-    >>> Suggestion(None, None, "valley", "the run is too short to judge").lr is None
+    >>> Suggestion(None, NEVER, "valley", "the run is too short to judge").lr is None
     True
     """
 
     lr: float | None
-    index: int | None
+    index: int
     rule: str
     reason: str
 
@@ -305,10 +313,6 @@ class SmithBounds:
         if self.max_lr.lr is None:
             return None
         return self.max_lr.lr / 4.0, self.max_lr.lr / 3.0
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.2g}"
 
 
 def _rolling_median(x: np.ndarray, w: int) -> np.ndarray:
@@ -356,9 +360,9 @@ class RangeTestResult:
         Updates done before each validation (0 = the initial model); empty without validation.
     val_loss, val_acc : ndarray (m,)
         Validation loss and accuracy there (accuracy NaN for a regression).
-    stopped_at : int or None
-        The iteration at which the run stopped early (the last one recorded), or ``None``
-        if it ran all ``num_iter`` iterations.
+    diverged_at : int
+        The iteration at which the run diverged and stopped early (the last one recorded),
+        or :data:`~engine.verdict.NEVER` if it ran all ``num_iter`` iterations.
     stop_reason : str
         Why it stopped, in words (``""`` if it did not).
     mode : {"exponential", "linear"}
@@ -378,7 +382,7 @@ class RangeTestResult:
     val_iters: np.ndarray
     val_loss: np.ndarray
     val_acc: np.ndarray
-    stopped_at: int | None
+    diverged_at: int
     stop_reason: str
     mode: str
     min_lr: float
@@ -411,7 +415,7 @@ class RangeTestResult:
         --------
         >>> lrs = lr_ramp(1e-3, 1.0, 8)
         >>> r = RangeTestResult.from_losses(lrs, [2, 2, 1.5, 1, 0.6, 0.5, 9, 50], beta=0.0)
-        >>> r.stopped_at, r.loss.tolist()
+        >>> r.diverged_at, r.loss.tolist()
         (6, [2.0, 2.0, 1.5, 1.0, 0.6, 0.5, 9.0])
         """
         lr_arr = np.asarray(lrs, dtype=np.float64).ravel()
@@ -422,8 +426,8 @@ class RangeTestResult:
             raise ValueError(f"mode must be one of {RAMP_MODES}")
         S = smooth_loss(L, beta)
         stop = divergence_index(S, stop_factor)
-        n = L.size if stop is None else stop + 1
-        reason = "" if stop is None else _stop_words(L[stop], S[stop], stop_factor)
+        n = L.size if stop == NEVER else stop + 1
+        reason = "" if stop == NEVER else _stop_words(L[stop], S[stop], stop_factor)
         vi = np.asarray(val_iters, dtype=np.int64).ravel()
         vl = np.asarray(val_loss, dtype=np.float64).ravel()
         va = np.asarray(val_acc, dtype=np.float64).ravel()
@@ -439,7 +443,7 @@ class RangeTestResult:
             val_iters=_ro(vi[keep]),
             val_loss=_ro(vl[keep]),
             val_acc=_ro(va[keep]),
-            stopped_at=stop,
+            diverged_at=stop,
             stop_reason=reason,
             mode=mode,
             min_lr=float(lr_arr[0]),
@@ -485,9 +489,9 @@ class RangeTestResult:
         if s.min() < s[0] - DESCENT_TOL * abs(s[0]):
             return ""
         return (
-            f"the smoothed loss never fell more than {DESCENT_TOL:.0%} below where it started "
-            f"({_fmt(s[0])}): every rate from {_fmt(self.lrs[lo])} to "
-            f"{_fmt(self.lrs[hi - 1])} is either too small to make progress in "
+            f"the smoothed loss never fell more than {fmt.pct(DESCENT_TOL)} below where it started "
+            f"({fmt.loss(s[0])}): every rate from {fmt.rate(self.lrs[lo])} to "
+            f"{fmt.rate(self.lrs[hi - 1])} is either too small to make progress in "
             f"{self.n} steps (raise max_lr or num_iter) or already too large (lower min_lr)"
         )
 
@@ -512,18 +516,18 @@ class RangeTestResult:
         rule = "minimum / 10"
         lo, hi, why = self._window()
         if why:
-            return Suggestion(None, None, rule, why)
+            return Suggestion(None, NEVER, rule, why)
         why = self._never_descends(lo, hi)
         if why:
-            return Suggestion(None, None, rule, why)
+            return Suggestion(None, NEVER, rule, why)
         k = lo + int(np.argmin(self.smooth[lo:hi]))
         lr = float(self.lrs[k])
         return Suggestion(
             lr / 10.0,
             k,
             rule,
-            f"the smoothed loss is lowest ({_fmt(self.smooth[k])}) at lr = {_fmt(lr)}; a tenth "
-            f"of that, {_fmt(lr / 10)}, stays safely below where the loss blows up",
+            f"the smoothed loss is lowest ({fmt.loss(self.smooth[k])}) at lr = {fmt.rate(lr)}; a tenth "
+            f"of that, {fmt.rate(lr / 10)}, stays safely below where the loss blows up",
         )
 
     def valley(self) -> Suggestion:
@@ -549,10 +553,10 @@ class RangeTestResult:
         rule = "valley"
         lo, hi, why = self._window()
         if why:
-            return Suggestion(None, None, rule, why)
+            return Suggestion(None, NEVER, rule, why)
         why = self._never_descends(lo, hi)
         if why:
-            return Suggestion(None, None, rule, why)
+            return Suggestion(None, NEVER, rule, why)
         s = self.smooth[lo:hi]
         m = s.shape[0]
         lds = np.ones(m, dtype=np.int64)
@@ -571,8 +575,8 @@ class RangeTestResult:
             k,
             rule,
             f"the longest stretch where the smoothed loss keeps falling runs from lr = "
-            f"{_fmt(self.lrs[lo + max(max_start, 0)])} to {_fmt(self.lrs[lo + max_end])} "
-            f"({int(lds[max_end])} points); {_fmt(lr)} lies about half-way down that valley",
+            f"{fmt.rate(self.lrs[lo + max(max_start, 0)])} to {fmt.rate(self.lrs[lo + max_end])} "
+            f"({int(lds[max_end])} points); {fmt.rate(lr)} lies about half-way down that valley",
         )
 
     def steepest(self, window: int | None = None) -> Suggestion:
@@ -601,7 +605,7 @@ class RangeTestResult:
         rule = "steepest"
         lo, hi, why = self._window()
         if why:
-            return Suggestion(None, None, rule, why)
+            return Suggestion(None, NEVER, rule, why)
         pos = np.flatnonzero(self.lrs[lo:hi] > 0)
         lo = lo + (int(pos[0]) if pos.size else hi - lo)
         h = max(3, round(STEEP_WINDOW * self.num_iter)) if window is None else int(window)
@@ -610,25 +614,25 @@ class RangeTestResult:
         if hi - lo < max(MIN_POINTS, 2 * h + 1):
             return Suggestion(
                 None,
-                None,
+                NEVER,
                 rule,
                 f"the run is too short to measure a slope over {2 * h + 1} points",
             )
         why = self._never_descends(lo, hi)
         if why:
-            return Suggestion(None, None, rule, why)
+            return Suggestion(None, NEVER, rule, why)
         x = np.log10(self.lrs[lo:hi])
         slopes = _local_slopes(x, self.smooth[lo:hi], h)
         j = int(np.argmin(slopes))
         if not slopes[j] < 0:
-            return Suggestion(None, None, rule, "the smoothed loss never goes down anywhere")
+            return Suggestion(None, NEVER, rule, "the smoothed loss never goes down anywhere")
         k = lo + h + j
         lr = float(self.lrs[k])
         return Suggestion(
             lr,
             k,
             rule,
-            f"the smoothed loss falls fastest at lr = {_fmt(lr)}: by {_fmt(-slopes[j])} per "
+            f"the smoothed loss falls fastest at lr = {fmt.rate(lr)}: by {fmt.num(-slopes[j])} per "
             f"tenfold increase of the rate (slope per unit of log-LR, over {2 * h + 1} points); "
             "a good single fixed rate is usually near here",
         )
@@ -682,9 +686,9 @@ class RangeTestResult:
 
         def fail(why: str) -> SmithBounds:
             return SmithBounds(
-                Suggestion(None, None, "Smith: start", why),
-                Suggestion(None, None, "Smith: max", why),
-                Suggestion(None, None, "Smith: min", why),
+                Suggestion(None, NEVER, "Smith: start", why),
+                Suggestion(None, NEVER, "Smith: max", why),
+                Suggestion(None, NEVER, "Smith: min", why),
             )
 
         if end < 2 * MIN_POINTS:
@@ -708,15 +712,15 @@ class RangeTestResult:
         noise_floor = 6.0 * 1.2533 * sigma / np.sqrt(w)
         if drop > DESCENT_TOL * abs(ref) and not fell > noise_floor:
             return fail(
-                f"the loss only wandered within its noise (a drop of {_fmt(fell)} against "
-                f"batch-to-batch noise of about {_fmt(sigma)}): no clear descent in {end} "
+                f"the loss only wandered within its noise (a drop of {fmt.loss(fell)} against "
+                f"batch-to-batch noise of about {fmt.loss(sigma)}): no clear descent in {end} "
                 "steps; raise max_lr or num_iter"
             )
         if not drop > DESCENT_TOL * abs(ref):
             return fail(
-                f"the loss never fell more than {DESCENT_TOL:.0%} below where it started "
-                f"({_fmt(ref)}): every rate from {_fmt(self.lrs[0])} to "
-                f"{_fmt(self.lrs[end - 1])} is either too small to make progress in {end} "
+                f"the loss never fell more than {fmt.pct(DESCENT_TOL)} below where it started "
+                f"({fmt.loss(ref)}): every rate from {fmt.rate(self.lrs[0])} to "
+                f"{fmt.rate(self.lrs[end - 1])} is either too small to make progress in {end} "
                 "steps (raise max_lr or num_iter) or already too large (lower min_lr)"
             )
         # start: from here on the loss stays clearly below where it started
@@ -728,27 +732,27 @@ class RangeTestResult:
             lr_s,
             start,
             "Smith: start",
-            f"the loss starts to fall clearly here (by {start_frac:.0%} of its total drop) at "
-            f"lr = {_fmt(lr_s)}" + (early if start <= w // 2 else ""),
+            f"the loss starts to fall clearly here (by {fmt.pct(start_frac)} of its total drop) at "
+            f"lr = {fmt.rate(lr_s)}" + (early if start <= w // 2 else ""),
         )
         # rise: after the lowest point, the first point clearly above it
         best = float(trend[bottom_all])
         up = bottom_all + np.flatnonzero(trend[bottom_all:] > best + rise_frac * drop)
         if up.size:
             rise: int | None = int(up[0])
-        elif self.stopped_at is not None:
+        elif self.diverged_at != NEVER:
             rise = end - 1
         else:
             rise = None
         if rise is None:
             why = (
-                f"the loss never turned back up, up to lr = {_fmt(self.lrs[end - 1])}: the "
+                f"the loss never turned back up, up to lr = {fmt.rate(self.lrs[end - 1])}: the "
                 "ramp did not reach rates that are too large; rerun with a larger max_lr"
             )
             return SmithBounds(
                 start_s,
-                Suggestion(None, None, "Smith: max", why),
-                Suggestion(None, None, "Smith: min", why),
+                Suggestion(None, NEVER, "Smith: max", why),
+                Suggestion(None, NEVER, "Smith: min", why),
             )
         bottom = bottom_all
         # "slows": within plateau_frac of the drop above the bottom
@@ -770,26 +774,26 @@ class RangeTestResult:
             k = ragged
             what = (
                 f"the losses turn ragged here (their jumps from batch to batch grow past "
-                f"{ragged_factor:g}x their usual size) before the loss reaches its lowest "
-                f"value, {_fmt(best)}, at lr = {_fmt(self.lrs[bottom])}"
+                f"{fmt.factor(ragged_factor)}x their usual size) before the loss reaches its lowest "
+                f"value, {fmt.loss(best)}, at lr = {fmt.rate(self.lrs[bottom])}"
             )
         else:
             k = slow
             what = (
-                f"the loss stops falling here (within {plateau_frac:.0%} of its lowest "
-                f"value, {_fmt(best)}, reached at lr = {_fmt(self.lrs[bottom])}) and rises "
-                f"after lr = {_fmt(self.lrs[rise])}"
+                f"the loss stops falling here (within {fmt.pct(plateau_frac)} of its lowest "
+                f"value, {fmt.loss(best)}, reached at lr = {fmt.rate(self.lrs[bottom])}) and rises "
+                f"after lr = {fmt.rate(self.lrs[rise])}"
             )
         k = max(k, start)
         lr_m = float(self.lrs[k])
-        max_s = Suggestion(lr_m, k, "Smith: max", f"{what}: max_lr = {_fmt(lr_m)}")
+        max_s = Suggestion(lr_m, k, "Smith: max", f"{what}: max_lr = {fmt.rate(lr_m)}")
         lo_m, hi_m = lr_m / 4.0, lr_m / 3.0
-        k_min = int(np.searchsorted(self.lrs[:end], lo_m)) if self.lrs[0] <= lo_m else None
+        k_min = int(np.searchsorted(self.lrs[:end], lo_m)) if self.lrs[0] <= lo_m else NEVER
         min_s = Suggestion(
             lo_m,
-            None if k_min is None else min(k_min, end - 1),
+            NEVER if k_min == NEVER else min(k_min, end - 1),
             "Smith: min",
-            f"a third to a quarter of max_lr: {_fmt(lo_m)} to {_fmt(hi_m)} (Smith's rule of "
+            f"a third to a quarter of max_lr: {fmt.rate(lo_m)} to {fmt.rate(hi_m)} (Smith's rule of "
             "thumb for the lower bound of a cycle)",
         )
         return SmithBounds(start_s, max_s, min_s)
@@ -841,7 +845,7 @@ def _stop_words(raw: float, smooth: float, stop_factor: float | None) -> str:
         return "the loss became infinite or NaN"
     if not math.isfinite(smooth):
         return "the smoothed loss overflowed"
-    return f"the smoothed loss rose above {stop_factor:g} times its best value"
+    return f"the smoothed loss rose above {fmt.factor(stop_factor)} times its best value"
 
 
 # ----------------------------------------------------------------------------- the run
@@ -871,7 +875,7 @@ def range_test(
     ``lr_find``: 1e-7 to 10 over 100 iterations, exponential; pytorch-lr-finder).  The raw
     batch loss and its smoothed value are recorded every iteration; the run stops at the
     first iteration where the smoothed loss exceeds ``stop_factor`` times its best value so
-    far (that iteration is recorded and is ``stopped_at``), or where the loss stops being
+    far (that iteration is recorded and is ``diverged_at``), or where the loss stops being
     finite or blows up (the trainer's divergence rule, even with ``stop_factor=None``).
 
     Parameters
@@ -914,7 +918,7 @@ def range_test(
     >>> data = load_dataset("moons", seed=0)
     >>> r = range_test(ModelSpec("mlp", 2, 2, hidden=(16,)), data, min_lr=1e-4, max_lr=100.0,
     ...                num_iter=60, batch_size=32)
-    >>> r.stopped_at is not None and r.n == r.stopped_at + 1
+    >>> r.diverged_at != NEVER and r.n == r.diverged_at + 1
     True
     >>> r.lrs[0], r.loss.shape == r.smooth.shape
     (np.float64(0.0001), True)
@@ -965,17 +969,17 @@ def range_test(
         stop_rule=rule,
         init_theta=init_theta,
     )
-    n_run = int(h.steps[0])
+    n_run = int(h.grad_evals[0])  # iterations recorded, the one that stopped it included
     loss = h.train_loss[0, :n_run]
     smooth = smooth_loss(loss, beta)
     stopped = n_run < num_iter
-    stopped_at = n_run - 1 if stopped else None
+    diverged_at = n_run - 1 if stopped else NEVER
     if not stopped:
         reason = ""
-    elif h.diverged_reason[0] == "weights":
+    elif h.diverged_reason[0] == _watch.PARAMS:
         reason = "the weights overflowed to infinity or NaN"
-    elif h.diverged_reason[0] == "blowup" and divergence_index(smooth, stop_factor) is None:
-        reason = f"the loss grew past {h.blowup:g} times its starting value"
+    elif h.diverged_reason[0] == _watch.BLOWUP and divergence_index(smooth, stop_factor) == NEVER:
+        reason = f"the loss grew past {fmt.factor(h.blowup_factor)} times its starting value"
     else:
         reason = _stop_words(loss[-1], smooth[-1], stop_factor)
     if val_every is None:
@@ -991,7 +995,7 @@ def range_test(
         val_iters=_ro(vi.astype(np.int64)),
         val_loss=_ro(vl),
         val_acc=_ro(va),
-        stopped_at=stopped_at,
+        diverged_at=diverged_at,
         stop_reason=reason,
         mode=mode,
         min_lr=float(ramp[0]),

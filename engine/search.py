@@ -8,7 +8,7 @@ Cost unit
 The cost of a search is counted in **per-example gradient evaluations**: one minibatch step
 of one model on ``B`` examples costs ``B``.  So one epoch of one model costs ``n_train``,
 whatever the batch size, and training on a 10% subset costs a tenth.  A run that diverged or
-was stopped costs only the steps it actually took (``History.examples``).  Evaluations on
+was stopped costs only the gradient evaluations it made (``History.examples``).  Evaluations on
 the validation set are not counted (they are the same for every strategy).
 
 * :func:`coarse_to_fine`: stage 1 trains one rate per decade (``per_decade`` of them) on a
@@ -36,6 +36,7 @@ from engine.data import Dataset, subset_dataset
 from engine.models import ModelSpec
 from engine.optim import Optimizer
 from engine.train import History, train
+from engine.verdict import NEVER
 
 __all__ = [
     "SearchStage",
@@ -84,9 +85,10 @@ class SearchStage:
 
     @property
     def best(self) -> int:
-        """Index of the lowest final loss (the first one if several tie; -1 if all diverged)."""
+        """Index of the lowest final loss (the first one if several tie;
+        :data:`~engine.verdict.NEVER` if all diverged)."""
         if not np.isfinite(self.final_loss).any():
-            return -1
+            return NEVER
         return int(np.argmin(self.final_loss))
 
 
@@ -244,7 +246,7 @@ def coarse_to_fine(
     )
     # centre of stage 2: the best coarse rate (the smallest rate if everything diverged)
     b = coarse.best
-    centre = math.log10(coarse_lrs[b if b >= 0 else 0])
+    centre = math.log10(coarse_lrs[b if b != NEVER else 0])
     half = 0.5 * float(refine_decades)
     a_exp, b_exp = max(lo, centre - half), min(hi, centre + half)
     if sampling == "grid":
@@ -264,8 +266,8 @@ def coarse_to_fine(
         seed=seed,
     )
     rb = refine.best
-    best_lr = float(refine_lrs[rb]) if rb >= 0 else math.nan
-    best_loss = float(refine.final_loss[rb]) if rb >= 0 else math.inf
+    best_lr = float(refine_lrs[rb]) if rb != NEVER else math.nan
+    best_loss = float(refine.final_loss[rb]) if rb != NEVER else math.inf
     density = (int(refine_points) - 1) / float(refine_decades)
     grid_points = int(round((hi - lo) * density)) + 1
     grid_cost = grid_points * data.n_train * int(refine_epochs)
@@ -302,8 +304,9 @@ class Rung:
         Not diverged, but no better than the untrained model.
     kept : ndarray (n,) of bool
         Promoted to the next rung (at the last rung: the winner).
-    cost_steps : int
-        Minibatch steps spent in this rung (summed over its candidates).
+    cost_grad_evals : int
+        Minibatch gradient evaluations spent in this rung (summed over its candidates; see
+        ``History.grad_evals``).
     history : History
     """
 
@@ -314,7 +317,7 @@ class Rung:
     diverged: np.ndarray
     stalled: np.ndarray
     kept: np.ndarray
-    cost_steps: int
+    cost_grad_evals: int
     history: History
 
 
@@ -328,9 +331,10 @@ class HalvingResult:
     best_lr : float
         The last survivor (NaN if every candidate diverged or stalled).
     best_loss : float
-    steps_used : int
-        Minibatch steps actually spent, summed over all candidates and rungs.
-    steps_all : int
+    grad_evals_used : int
+        Minibatch gradient evaluations actually spent, summed over all candidates and rungs
+        (a run that diverged also paid for the evaluation that caught it).
+    grad_evals_all : int
         What training every candidate for ``max_steps`` would cost (``n * max_steps``).
     examples_used, examples_all : int
         The same in per-example gradient evaluations.
@@ -339,20 +343,20 @@ class HalvingResult:
     rungs: tuple[Rung, ...]
     best_lr: float
     best_loss: float
-    steps_used: int
-    steps_all: int
+    grad_evals_used: int
+    grad_evals_all: int
     examples_used: int
     examples_all: int
 
     @property
-    def steps_saved(self) -> int:
-        """``steps_all - steps_used``."""
-        return self.steps_all - self.steps_used
+    def grad_evals_saved(self) -> int:
+        """``grad_evals_all - grad_evals_used``."""
+        return self.grad_evals_all - self.grad_evals_used
 
     @property
     def fraction_used(self) -> float:
-        """``steps_used / steps_all``."""
-        return self.steps_used / self.steps_all if self.steps_all else 0.0
+        """``grad_evals_used / grad_evals_all``."""
+        return self.grad_evals_used / self.grad_evals_all if self.grad_evals_all else 0.0
 
 
 def _examples_for(steps: int, n_train: int, bs: int) -> int:
@@ -414,7 +418,7 @@ def successive_halving(
     ...                          eta=3, batch_size=None)
     >>> [len(r.lrs) for r in res.rungs], [r.steps for r in res.rungs]
     ([9, 3, 1], [3, 9, 27])
-    >>> res.steps_used, res.steps_all
+    >>> res.grad_evals_used, res.grad_evals_all
     (63, 243)
     """
     cands = np.asarray(lrs, dtype=np.float64).ravel()
@@ -467,7 +471,7 @@ def successive_halving(
         order = np.argsort(np.where(ok, score, np.inf), kind="stable")
         keep = np.zeros(alive.size, dtype=bool)
         keep[order[: min(n_keep, int(ok.sum()))]] = True
-        cost = int(h.steps.sum())
+        cost = int(h.grad_evals.sum())
         used += cost
         used_ex += int(h.examples.sum())
         rungs.append(
@@ -479,7 +483,7 @@ def successive_halving(
                 diverged=h.diverged.copy(),
                 stalled=stalled,
                 kept=keep,
-                cost_steps=cost,
+                cost_grad_evals=cost,
                 history=h,
             )
         )
@@ -497,8 +501,8 @@ def successive_halving(
         rungs=tuple(rungs),
         best_lr=best_lr,
         best_loss=best_loss,
-        steps_used=used,
-        steps_all=n * R,
+        grad_evals_used=used,
+        grad_evals_all=n * R,
         examples_used=used_ex,
         examples_all=n * _examples_for(R, d.n_train, bs),
     )

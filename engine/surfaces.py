@@ -47,9 +47,9 @@ __all__ = [
     "six_hump_camel",
 ]
 
-Point = tuple[float, ...]
-Window = tuple[tuple[float, float], ...]
-ArrayFn = Callable[[np.ndarray], np.ndarray]
+_Point = tuple[float, ...]
+_Window = tuple[tuple[float, float], ...]
+_ArrayFn = Callable[[np.ndarray], np.ndarray]
 
 
 class SurfaceError(ValueError):
@@ -101,15 +101,15 @@ class Surface:
     name: str
     dim: int
     formula: str
-    f: ArrayFn
-    grad: ArrayFn
-    hess: ArrayFn
-    window: Window
-    minima: tuple[Point, ...] = ()
+    f: _ArrayFn
+    grad: _ArrayFn
+    hess: _ArrayFn
+    window: _Window
+    minima: tuple[_Point, ...] = ()
     f_min: float | None = None
-    default_start: Point = ()
+    default_start: _Point = ()
     blurb: str = ""
-    saddles: tuple[Point, ...] = ()
+    saddles: tuple[_Point, ...] = ()
     params: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:

@@ -26,9 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from engine import fmt
 from engine.surfaces import Surface
 
 __all__ = [
+    "FLAT_RTOL",
     "TheoryError",
     "Thresholds",
     "MomentumTuning",
@@ -143,21 +145,21 @@ def thresholds_from_eigenvalues(eigenvalues: ArrayLike) -> Thresholds:
         rho = (kappa - 1.0) / (kappa + 1.0)
         if lam.size == 1 or kappa == 1.0:
             note = (
-                f"Curvature {lmax:.3g}: lr = {fastest:.3g} reaches the minimum in one step, "
-                f"any lr above {diverge:.3g} diverges."
+                f"Curvature {fmt.num(lmax)}: lr = {fmt.rate(fastest)} reaches the minimum in one step, "
+                f"any lr above {fmt.rate(diverge)} diverges."
             )
         else:
             note = (
-                f"Curvatures from {lmin:.3g} to {lmax:.3g} (condition number {kappa:.3g}): "
-                f"stable below lr = {diverge:.3g}; the best fixed rate {best:.3g} still only "
-                f"shrinks the distance by a factor {rho:.3g} per step."
+                f"Curvatures from {fmt.num(lmin)} to {fmt.num(lmax)} (condition number {fmt.num(kappa)}): "
+                f"stable below lr = {fmt.rate(diverge)}; the best fixed rate {fmt.rate(best)} still only "
+                f"shrinks the distance by a factor {fmt.num(rho)} per step."
             )
         return Thresholds(values, "convex", fastest, diverge, best, kappa, rho, note)
     if has_pos and has_neg:
         note = (
-            f"A saddle: the curvature {lmin:.3g} < 0 pushes descent away along one direction at "
-            f"every learning rate; the positive curvature {lmax:.3g} still caps the rate at "
-            f"{diverge:.3g}."
+            f"A saddle: the curvature {fmt.num(lmin)} < 0 pushes descent away along one direction at "
+            f"every learning rate; the positive curvature {fmt.num(lmax)} still caps the rate at "
+            f"{fmt.rate(diverge)}."
         )
         return Thresholds(values, "saddle", fastest, diverge, None, None, None, note)
     if has_neg:
@@ -169,7 +171,7 @@ def thresholds_from_eigenvalues(eigenvalues: ArrayLike) -> Thresholds:
     if has_pos:
         note = (
             f"A flat direction (zero curvature): there the slope, not the rate, limits progress; "
-            f"the curvature {lmax:.3g} still caps the rate at {diverge:.3g}."
+            f"the curvature {fmt.num(lmax)} still caps the rate at {fmt.rate(diverge)}."
         )
     else:
         note = "No curvature at all here: the rate sets the speed but no threshold exists."

@@ -16,15 +16,21 @@ What is recorded (``T`` iterations, ``E`` evaluations):
   updates; by default before training (iteration 0), after every epoch, and at the end.
 
 Divergence is a result.  A model *diverges* at iteration ``t`` when its batch loss there is
-not finite or exceeds ``blowup * max(initial loss, 1)``, or when its parameters stop being
-finite after the update of iteration ``t - 1``.  A diverged model is frozen: it takes no
-further updates, its later records are NaN, and it costs nothing more.  The other rows are
-untouched (bit-identical to a run without the diverging rate): frozen rows are removed from
-the working arrays, never masked.  A ``stop_rule`` freezes rows the same way.
+not finite or exceeds ``blowup_factor * max(initial loss, 1)``, or when its parameters stop
+being finite after the update of iteration ``t - 1`` (the engine's shared bookkeeping,
+``engine._watch``, records when and why).  A diverged model is frozen: it takes no further
+updates, its later records are NaN, and it costs nothing more.  The other rows are untouched
+(bit-identical to a run without the diverging rate): frozen rows are removed from the working
+arrays, never masked.  A ``stop_rule`` freezes rows the same way.
 
-Cost: ``History.steps[k]`` counts the minibatch gradient evaluations (iterations) of model
-``k``, and ``History.examples[k]`` the training examples they touched (per-example gradient
+Cost: ``History.grad_evals[k]`` counts the minibatch gradient evaluations of model ``k`` (one
+per iteration it ran, including the one that froze it, which takes no update), and
+``History.examples[k]`` the training examples they touched (per-example gradient
 evaluations); the loss evaluations on the validation set are not counted.
+
+:func:`classify_run` says what happened to a run in three parts: numbers measured from its
+loss curve (``_Features``), a :class:`~engine.verdict.Kind` decided from them with the named
+thresholds below, and a sentence.
 
 Everything runs under ``np.errstate(all="ignore")``: no warnings, no exceptions on overflow.
 """
@@ -37,32 +43,57 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from engine import _watch, fmt
 from engine.data import Dataset, minibatch_indices, subset_dataset
 from engine.models import ModelSpec, Workspace, evaluate, init_params, loss_and_grad
 from engine.optim import Optimizer, OptState, init_state, step
+from engine.verdict import NEVER, Kind
 
 __all__ = [
-    "RUN_KINDS",
-    "DEFAULT_BLOWUP",
+    "DEFAULT_BLOWUP_FACTOR",
+    "FALL_NOISE",
+    "FALL_SHARE",
+    "LEARNING_DROP",
+    "MIN_EVALS",
+    "MOST_OF_THE_WAY",
+    "N_CHUNKS",
+    "PLATEAU_GAP",
+    "TAIL_START",
     "History",
-    "train",
     "classify_run",
+    "train",
 ]
 
-#: Every kind :func:`classify_run` can return.
-RUN_KINDS: tuple[str, ...] = ("converged fast", "converging slowly", "plateaued high", "diverged")
+#: A batch loss above ``DEFAULT_BLOWUP_FACTOR * max(initial loss, 1)`` counts as divergence.
+DEFAULT_BLOWUP_FACTOR = 1e3
 
-#: A batch loss above ``DEFAULT_BLOWUP * max(initial loss, 1)`` counts as divergence.
-DEFAULT_BLOWUP = 1e3
+# thresholds of classify_run
+#: The curve is the validation loss when it was evaluated at least this many times ...
+MIN_EVALS = 4
+#: ... else the training loss, averaged over this many chunks.
+N_CHUNKS = 10
+#: The tail of the curve (where "still falling" is judged) starts at this fraction of training.
+TAIL_START = 0.6
+#: Still falling: a line fitted to the tail drops by more than this share of the total drop ...
+FALL_SHARE = 0.1
+#: ... and by more than this many times the scatter around the line.
+FALL_NOISE = 2.0
+#: Learning at all: the loss fell by more than this fraction of its start.
+LEARNING_DROP = 0.1
+#: Plateaued high: the end is further than this fraction of the way from the start back up
+#: from the best run's loss.
+PLATEAU_GAP = 0.25
+#: "Most of the way": within this fraction of the total drop from the end.
+MOST_OF_THE_WAY = 0.1
 
-Schedule = Callable[[int], "float | np.ndarray"] | np.ndarray | Sequence[float]
-StopRule = Callable[[int, np.ndarray], np.ndarray]
+_ScheduleLike = Callable[[int], "float | np.ndarray"] | np.ndarray | Sequence[float]
+_StopRule = Callable[[int, np.ndarray], np.ndarray]
 
 _REASONS = {
-    "inf": "loss became infinite",
-    "nan": "loss became NaN (not a number)",
-    "blowup": "loss grew past {factor:g} times its starting value",
-    "weights": "the weights overflowed to infinity or NaN",
+    _watch.INF: "loss became infinite",
+    _watch.NAN: "loss became NaN (not a number)",
+    _watch.BLOWUP: "loss grew past {factor} times its starting value",
+    _watch.PARAMS: "the weights overflowed to infinity or NaN",
 }
 
 
@@ -90,23 +121,27 @@ class History:
         ``inf`` / NaN for diverged rows.
     diverged : ndarray (K,) of bool
     diverged_at : ndarray (K,) of int
-        Iteration at which the row diverged, -1 if it did not.
+        Iteration at which the row diverged, :data:`~engine.verdict.NEVER` if it did not.
     diverged_reason : tuple of str
-        ``""``, ``"inf"``, ``"nan"``, ``"blowup"`` or ``"weights"`` per row.
+        ``""``, ``"inf"``, ``"nan"``, ``"blowup"`` or ``"params"`` (the weights overflowed)
+        per row.
     stopped_at : ndarray (K,) of int
-        Iteration at which ``stop_rule`` froze the row, -1 if it did not.
+        Iteration at which ``stop_rule`` froze the row, :data:`~engine.verdict.NEVER` if it
+        did not.
     theta : ndarray (K, P)
         Final parameters (the frozen ones for frozen rows; possibly non-finite if a row's
         weights overflowed).
-    steps : ndarray (K,) of int
-        Minibatch gradient evaluations per row (iterations run, including the one that froze it).
+    grad_evals : ndarray (K,) of int
+        Minibatch gradient evaluations per row: the iterations it ran, including the one that
+        froze it (which takes no update).
     examples : ndarray (K,) of int
-        Training examples processed per row (``steps`` times the batch size, exactly).
+        Training examples processed per row (the batch sizes of those ``grad_evals``, exactly).
     iters_per_epoch : int
     batch_size : int
     n_train : int
     dataset : str
-    blowup : float
+    blowup_factor : float
+        The divergence threshold the run used (see :func:`train`).
     """
 
     spec: ModelSpec
@@ -124,13 +159,13 @@ class History:
     diverged_reason: tuple[str, ...]
     stopped_at: np.ndarray
     theta: np.ndarray
-    steps: np.ndarray
+    grad_evals: np.ndarray
     examples: np.ndarray
     iters_per_epoch: int
     batch_size: int
     n_train: int
     dataset: str
-    blowup: float = DEFAULT_BLOWUP
+    blowup_factor: float = DEFAULT_BLOWUP_FACTOR
 
     @property
     def K(self) -> int:
@@ -155,7 +190,7 @@ class History:
     @property
     def labels(self) -> tuple[str, ...]:
         """Row labels, e.g. ``("lr = 0.1", "lr = 1")``."""
-        return tuple(f"lr = {lr:.3g}" for lr in self.lrs)
+        return tuple(f"lr = {fmt.rate(lr)}" for lr in self.lrs)
 
     #: the fields with one entry (or row) per run
     _PER_RUN = (
@@ -171,7 +206,7 @@ class History:
         "diverged_reason",
         "stopped_at",
         "theta",
-        "steps",
+        "grad_evals",
         "examples",
     )
 
@@ -251,7 +286,7 @@ def _as_rates(lrs: float | Sequence[float] | np.ndarray) -> np.ndarray:
 
 
 def _schedule_table(
-    schedule: Schedule | None, K: int
+    schedule: _ScheduleLike | None, K: int
 ) -> tuple[Callable[[int], np.ndarray] | None, int | None]:
     """A function t -> rates (K,) and, for a precomputed array, its length."""
     if schedule is None:
@@ -297,13 +332,13 @@ def train(
     epochs: int | None = 5,
     batch_size: int | None = 64,
     seed: int = 0,
-    schedule: Schedule | None = None,
+    schedule: _ScheduleLike | None = None,
     max_iters: int | None = None,
     eval_every: int | None = None,
-    stop_rule: StopRule | None = None,
+    stop_rule: _StopRule | None = None,
     init_theta: np.ndarray | None = None,
     subset: float | None = None,
-    blowup: float = DEFAULT_BLOWUP,
+    blowup_factor: float = DEFAULT_BLOWUP_FACTOR,
 ) -> History:
     """Train K = ``len(lrs)`` models at once, one per learning rate.
 
@@ -345,8 +380,8 @@ def train(
     subset : float, optional
         Train on a seeded, stratified fraction of the training part (see
         :func:`engine.data.subset_dataset`).
-    blowup : float
-        Divergence threshold: a batch loss above ``blowup * max(initial loss, 1)``.
+    blowup_factor : float
+        Divergence threshold: a batch loss above ``blowup_factor * max(initial loss, 1)``.
 
     Returns
     -------
@@ -375,8 +410,8 @@ def train(
         raise ValueError("use kind 'linreg' for a regression and a classifier for classes")
     if spec.is_classifier and spec.n_out != data.n_classes:
         raise ValueError(f"the model has {spec.n_out} outputs, the data {data.n_classes} classes")
-    if not (blowup > 1 and math.isfinite(blowup)):
-        raise ValueError("blowup must be a finite number > 1")
+    if not (blowup_factor > 1 and math.isfinite(blowup_factor)):
+        raise ValueError("blowup_factor must be a finite number > 1")
     if subset is not None:
         data = subset_dataset(data, subset, seed=seed)
 
@@ -425,10 +460,9 @@ def train(
     E = ev_iters.shape[0]
     val_loss = np.full((K, E), np.nan)
     val_acc = np.full((K, E), np.nan)
-    diverged_at = np.full(K, -1, dtype=np.int64)
-    stopped_at = np.full(K, -1, dtype=np.int64)
-    reason = [""] * K
-    steps = np.zeros(K, dtype=np.int64)
+    watch = _watch.Watch(K)
+    stopped_at = np.full(K, NEVER, dtype=np.int64)
+    grad_evals = np.zeros(K, dtype=np.int64)
     final_theta = np.empty((K, P))
     cum_examples = np.zeros(n_iter + 1, dtype=np.int64)
 
@@ -445,7 +479,7 @@ def train(
         nonlocal theta, grad, act, sel, limit, ws_full, ws_last
         orig = act[rows]
         final_theta[orig] = theta[rows]
-        steps[orig] = at
+        grad_evals[orig] = at
         keep = ~rows
         theta = theta[keep]
         grad = grad[keep]  # this iteration's gradient is still needed by the update
@@ -495,23 +529,20 @@ def train(
                 rec_loss[sel, t] = loss
                 lr_t = None if sched is None else sched(t)[sel]
                 if t == 0:
-                    limit = blowup * np.maximum(np.where(np.isfinite(loss), loss, 1.0), 1.0)
-                ok = loss <= limit  # False for NaN, +inf and blow-up
+                    limit = blowup_factor * np.maximum(np.where(np.isfinite(loss), loss, 1.0), 1.0)
+                bad = watch.check_loss(t, loss, limit, rows=act)  # NaN, inf or blow-up
                 flagged = None
                 if stop_rule is not None:
                     s = np.asarray(stop_rule(t, rec_loss[:, t].copy()), dtype=bool)
                     s = np.broadcast_to(s, (K,))[act]
                     if s.any():
-                        flagged = s & ok
-                if flagged is not None or not ok.all():
-                    bad = ~ok
-                    rows = bad if flagged is None else (bad | flagged)
+                        flagged = s if bad is None else s & ~bad
+                if flagged is not None or bad is not None:
+                    if bad is None:
+                        rows = flagged
+                    else:
+                        rows = bad if flagged is None else (bad | flagged)
                     rec_lr[act[rows], t] = state.lr[rows] if lr_t is None else lr_t[rows]
-                    for j in np.flatnonzero(bad):
-                        o = act[j]
-                        diverged_at[o] = t
-                        v = loss[j]
-                        reason[o] = "nan" if np.isnan(v) else ("inf" if np.isinf(v) else "blowup")
                     if flagged is not None:
                         stopped_at[act[flagged]] = t
                     freeze(rows, t + 1)
@@ -524,19 +555,15 @@ def train(
                 step(optimizer, state, theta, grad, lr_t)
                 rec_lr[sel, t] = state.lr
                 t += 1
-                chk = theta.sum(axis=1)
-                if not np.isfinite(chk).all():
-                    bad = ~np.isfinite(chk)
-                    for o in act[bad]:
-                        diverged_at[o] = t
-                        reason[o] = "weights"
+                bad = watch.check_params(t, theta, rows=act)
+                if bad is not None:
                     freeze(bad, t)
                     if act.size == 0:
                         done = True
                         break
         T_run = t
         if act.size:
-            steps[act] = T_run
+            grad_evals[act] = T_run
             final_theta[act] = theta
         # the last evaluation (at the end of training) for the rows still active
         keep_e = ev_iters <= T_run
@@ -549,7 +576,7 @@ def train(
             f_loss, f_acc = evaluate(spec, final_theta, Xva, yva)
         else:
             f_loss, f_acc = np.full(K, np.nan), np.full(K, np.nan)
-        dv = diverged_at >= 0
+        dv = watch.diverged
         f_loss = np.where(dv, np.inf, f_loss)
         f_acc = np.where(dv, np.nan, f_acc)
 
@@ -565,41 +592,33 @@ def train(
         final_val_loss=f_loss,
         final_val_acc=f_acc,
         diverged=dv,
-        diverged_at=diverged_at,
-        diverged_reason=tuple(reason),
+        diverged_at=watch.at,
+        diverged_reason=tuple(watch.reason),
         stopped_at=stopped_at,
         theta=final_theta,
-        steps=steps,
-        examples=cum_examples[steps],
+        grad_evals=grad_evals,
+        examples=cum_examples[grad_evals],
         iters_per_epoch=ipe,
         batch_size=bs,
         n_train=n,
         dataset=data.name,
-        blowup=float(blowup),
+        blowup_factor=float(blowup_factor),
     )
 
 
 # ----------------------------------------------------------------------------- verdicts
 
 
-def _fmt(v: float) -> str:
-    if not np.isfinite(v):
-        return str(v)
-    if v == 0 or 0.01 <= abs(v) < 1000:
-        return f"{v:.2f}"
-    return f"{v:.2g}"
-
-
 def _curve(h: History, k: int) -> tuple[np.ndarray, np.ndarray, str]:
     """(iterations, loss values, name) of run k: validation if evaluated often enough."""
     vl = h.val_loss[k]
-    if h.val_loss.shape[1] >= 4 and np.isfinite(vl).sum() >= 4:
+    if h.val_loss.shape[1] >= MIN_EVALS and np.isfinite(vl).sum() >= MIN_EVALS:
         m = np.isfinite(vl)
         return h.eval_iters[m].astype(np.float64), vl[m], "validation loss"
     tl = h.train_loss[k]
     m = np.isfinite(tl)
     x, v = np.flatnonzero(m).astype(np.float64), tl[m]
-    n_chunks = min(10, v.size)
+    n_chunks = min(N_CHUNKS, v.size)
     if n_chunks == 0:
         return x, v, "training loss"
     parts = np.array_split(np.arange(v.size), n_chunks)
@@ -617,22 +636,135 @@ def _when(h: History, it: float) -> str:
     return f"iteration {int(round(it))}"
 
 
-def classify_run(h: History, k: int, *, reference: float | None = None) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Features:
+    """Numbers measured from one run's loss curve (see :func:`_measure`)."""
+
+    diverged_at: int  # NEVER if it did not
+    reason: str  # why it diverged ("" if it did not)
+    blowup_factor: float
+    points: int  # points on the curve
+    what: str  # "validation loss" or "training loss"
+    first: float  # the curve's first value
+    last: float  # its last value
+    best: float  # the reference: the best run's final value (at most ``last``)
+    drop: float  # first - last
+    fall: float  # how much a line fitted to the tail drops over the tail
+    scatter: float  # standard deviation of the tail around that line
+    gap: float  # (last - best) / (first - best): 0 at the best run, 1 back at the start
+    end: str  # when the curve ends, in words ("epoch 5")
+    most_by: str  # when it got within MOST_OF_THE_WAY of its total drop, in words
+
+    @property
+    def falling(self) -> bool:
+        """Still clearly falling at the end (FALL_SHARE of the drop, FALL_NOISE x scatter)."""
+        return (
+            self.drop > 0
+            and self.fall > FALL_SHARE * self.drop
+            and self.fall > FALL_NOISE * self.scatter
+        )
+
+    @property
+    def learning(self) -> bool:
+        """The loss fell by more than LEARNING_DROP of where it started."""
+        return self.drop > LEARNING_DROP * max(abs(self.first), 1e-12)
+
+
+def _measure(h: History, k: int, reference: float | None) -> _Features:
+    nan = math.nan
+    if h.diverged[k]:
+        return _Features(
+            int(h.diverged_at[k]), h.diverged_reason[k], h.blowup_factor,
+            0, "", nan, nan, nan, nan, nan, nan, nan, "", "",
+        )  # fmt: skip
+    x, v, what = _curve(h, k)
+    if v.size < 2:
+        return _Features(NEVER, "", h.blowup_factor, int(v.size), what, nan, nan, nan, nan,
+                         nan, nan, nan, "", "")  # fmt: skip
+    l0, lend = float(v[0]), float(v[-1])
+    if reference is None:
+        finals = [float(_curve(h, j)[1][-1]) for j in range(h.K) if not h.diverged[j]]
+        reference = min(finals) if finals else lend
+    ref = min(float(reference), lend)
+    drop = l0 - lend
+    total = x[-1] - x[0]
+    # a line fitted to the tail of the curve: how far it falls, and the scatter around it
+    tail = x >= x[0] + TAIL_START * total
+    if tail.sum() < 3:
+        tail = np.zeros(v.size, dtype=bool)
+        tail[-min(3, v.size) :] = True
+    xt, vt = x[tail], v[tail]
+    slope, icpt = np.polyfit(xt - xt[0], vt, 1) if np.ptp(xt) > 0 else (0.0, vt[0])
+    fall = -slope * float(np.ptp(xt))
+    scatter = float(np.std(vt - (icpt + slope * (xt - xt[0]))))
+    reach = l0 - ref
+    gap = (lend - ref) / reach if reach > 0 else 0.0
+    # when did it get within MOST_OF_THE_WAY of its total drop?
+    first = int(np.argmax(v <= lend + MOST_OF_THE_WAY * drop))
+    return _Features(
+        NEVER, "", h.blowup_factor, int(v.size), what, l0, lend, ref, drop, float(fall),
+        scatter, float(gap), _when(h, x[-1]), _when(h, x[first]),
+    )  # fmt: skip
+
+
+def _classify(f: _Features) -> Kind:
+    """The kind of a run, from its measured features and the thresholds above."""
+    if f.diverged_at != NEVER:
+        return Kind.DIVERGED
+    if f.points < 2:
+        return Kind.SLOW
+    if not f.learning:
+        return Kind.SLOW if f.falling else Kind.PLATEAU
+    if f.falling:
+        return Kind.SLOW
+    if f.gap > PLATEAU_GAP:
+        return Kind.PLATEAU
+    return Kind.CONVERGED
+
+
+def _describe(f: _Features, kind: Kind) -> str:
+    """The sentence a student reads, with the run's numbers."""
+    if kind == Kind.DIVERGED:
+        why = _REASONS.get(f.reason, "loss became non-finite")
+        return f"diverged at iteration {f.diverged_at} ({why.format(factor=fmt.factor(f.blowup_factor))})"
+    if f.points < 2:
+        return "too few iterations to judge"
+    what, l0, lend = f.what, fmt.loss(f.first), fmt.loss(f.last)
+    if not f.learning:
+        if kind == Kind.SLOW:
+            return (
+                f"{what} barely moved, from {l0} to {lend} by {f.end}, but is still "
+                "falling: the rate is probably too low"
+            )
+        return f"{what} stayed near {l0} (ended at {lend}): it is not learning"
+    if kind == Kind.SLOW:
+        return f"{what} fell from {l0} to {lend} by {f.end} and is still falling"
+    if kind == Kind.PLATEAU:
+        return (
+            f"{what} fell from {l0} but levelled off at {lend}, well above the "
+            f"best run's {fmt.loss(f.best)}"
+        )
+    return f"{what} fell from {l0} to {lend}, most of the way by {f.most_by}"
+
+
+def classify_run(h: History, k: int, *, reference: float | None = None) -> tuple[Kind, str]:
     """What happened to run ``k``, as ``(kind, sentence)`` computed from its numbers.
 
-    ``kind`` is one of :data:`RUN_KINDS`:
+    ``kind`` is a :class:`~engine.verdict.Kind`:
 
-    * ``"diverged"``: the run blew up (see :func:`train`), e.g. ``"diverged at iteration 37
-      (loss became infinite)"``;
-    * ``"plateaued high"``: the loss stopped falling while still far above the best run
-      (``reference``, by default the lowest final loss among the runs of ``h``), or never
-      fell by more than 10%;
-    * ``"converging slowly"``: the loss is still clearly falling at the end (more than 10% of
-      its total drop happened in the last 30% of training);
-    * ``"converged fast"``: the loss fell and levelled off close to the best run.
+    * ``Kind.DIVERGED``: the run blew up (see :func:`train`), e.g. ``"diverged at iteration
+      37 (loss became infinite)"``;
+    * ``Kind.PLATEAU``: the loss stopped falling while still far above the best run
+      (``reference``, by default the lowest final loss among the runs of ``h``): more than
+      :data:`PLATEAU_GAP` of the way back up to where it started; or it never fell by more
+      than :data:`LEARNING_DROP` and is not falling;
+    * ``Kind.SLOW``: the loss is still clearly falling at the end (a line fitted to the last
+      40% of the curve drops by more than :data:`FALL_SHARE` of its total drop, and by more
+      than :data:`FALL_NOISE` times the scatter around it);
+    * ``Kind.CONVERGED``: the loss fell and levelled off close to the best run.
 
-    The curve used is the validation loss when it was evaluated at least 4 times, the
-    training loss (averaged over 10 chunks) otherwise.
+    The curve used is the validation loss when it was evaluated at least :data:`MIN_EVALS`
+    times, the training loss (averaged over :data:`N_CHUNKS` chunks) otherwise.
 
     Examples
     --------
@@ -641,64 +773,10 @@ def classify_run(h: History, k: int, *, reference: float | None = None) -> tuple
     >>> spec = ModelSpec("mlp", 2, 2, hidden=(16,))
     >>> h = train(spec, data, [1e-4, 0.5, 1e4], epochs=5, batch_size=32)
     >>> classify_run(h, 2)
-    ('diverged', 'diverged at iteration 1 (loss grew past 1000 times its starting value)')
+    (<Kind.DIVERGED: 'diverged'>, 'diverged at iteration 1 (loss grew past 1,000 times its starting value)')
     >>> classify_run(h, 0)[0], classify_run(h, 1)[0]
-    ('converging slowly', 'converged fast')
-    """
-    if h.diverged[k]:
-        t = int(h.diverged_at[k])
-        why = _REASONS.get(h.diverged_reason[k], "loss became non-finite")
-        return "diverged", f"diverged at iteration {t} ({why.format(factor=h.blowup)})"
-    x, v, what = _curve(h, k)
-    if v.size < 2:
-        return "converging slowly", "too few iterations to judge"
-    l0, lend = float(v[0]), float(v[-1])
-    if reference is None:
-        finals = [float(_curve(h, j)[1][-1]) for j in range(h.K) if not h.diverged[j]]
-        reference = min(finals) if finals else lend
-    ref = min(float(reference), lend)
-    drop = l0 - lend
-    total = x[-1] - x[0]
-    # still falling: a line fitted to the last 40% of the curve drops by more than 10% of the
-    # total drop over that stretch, and by more than twice the scatter around the line
-    tail = x >= x[0] + 0.6 * total
-    if tail.sum() < 3:
-        tail = np.zeros(v.size, dtype=bool)
-        tail[-min(3, v.size) :] = True
-    xt, vt = x[tail], v[tail]
-    slope, icpt = np.polyfit(xt - xt[0], vt, 1) if np.ptp(xt) > 0 else (0.0, vt[0])
-    fall = -slope * float(np.ptp(xt))
-    scatter = float(np.std(vt - (icpt + slope * (xt - xt[0]))))
-    falling = drop > 0 and fall > 0.1 * drop and fall > 2.0 * scatter
-    reach = l0 - ref
-    gap = (lend - ref) / reach if reach > 0 else 0.0
-    end = _when(h, x[-1])
-    if drop <= 0.1 * max(abs(l0), 1e-12):
-        if falling:
-            return (
-                "converging slowly",
-                f"{what} barely moved, from {_fmt(l0)} to {_fmt(lend)} by {end}, but is still "
-                "falling: the rate is probably too low",
-            )
-        return (
-            "plateaued high",
-            f"{what} stayed near {_fmt(l0)} (ended at {_fmt(lend)}): it is not learning",
-        )
-    if falling:
-        return (
-            "converging slowly",
-            f"{what} fell from {_fmt(l0)} to {_fmt(lend)} by {end} and is still falling",
-        )
-    if gap > 0.25:
-        return (
-            "plateaued high",
-            f"{what} fell from {_fmt(l0)} but levelled off at {_fmt(lend)}, well above the "
-            f"best run's {_fmt(ref)}",
-        )
-    # converged: when did it get within 10% of its total drop?
-    target = lend + 0.1 * drop
-    first = int(np.argmax(v <= target))
-    return (
-        "converged fast",
-        f"{what} fell from {_fmt(l0)} to {_fmt(lend)}, most of the way by {_when(h, x[first])}",
-    )
+    (<Kind.SLOW: 'too slow'>, <Kind.CONVERGED: 'converged'>)
+    """  # noqa: E501
+    f = _measure(h, k, reference)
+    kind = _classify(f)
+    return kind, _describe(f, kind)

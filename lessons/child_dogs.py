@@ -25,6 +25,7 @@ from engine.child import (
     random_sequence,
     shuffle_sequence,
 )
+from engine.verdict import NEVER
 from lessons.ui import state, widgets
 from lessons.ui.fig_child import (
     belief_figure,
@@ -175,7 +176,7 @@ def _last_step_line(run, k: int) -> None:
     t = run.last_dog
     lr = float(run.lr[k])
     st.subheader("The same rule as every lesson")
-    if t is None:
+    if t == NEVER:
         st.markdown(
             "He has seen no dog yet, so he has taken no step. Every step he takes is "
             "`w ← w − lr · dF/dw`."

@@ -165,7 +165,7 @@ def descend(
     out.update(
         path=res.path[:, :, 0],
         loss=res.loss,
-        blowup=res.blowup_step,
+        blowup=res.diverged_at,
         verdicts=res.verdicts,
     )
     return out

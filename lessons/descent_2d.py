@@ -176,7 +176,7 @@ def descend(
         "loss": res.loss,
         "labels": res.labels,
         "verdicts": res.verdicts,
-        "blowup": res.blowup_step,
+        "blowup": res.diverged_at,
         "lrs": res.lrs,
         "measured": m.rate,
         "point": m.point,

@@ -8,6 +8,7 @@ import streamlit as st
 from engine.data import DATASETS, load_dataset
 from engine.models import ModelSpec, predict_proba
 from engine.train import History, classify_run, train
+from engine.verdict import Kind
 from lessons.ui import state, widgets
 from lessons.ui.fig_training import (
     boundary_figure,
@@ -66,22 +67,22 @@ GRID = 50  # decision-region grid points per axis
 QUIZ_KEY = "fr_quiz"
 SHOW_KEY = "fr_show"
 #: predict-then-reveal options, one per verdict kind of engine.train.classify_run
-QUIZ_KINDS = ("diverged", "plateaued high", "converged fast", "converging slowly")
+QUIZ_KINDS = (Kind.DIVERGED, Kind.PLATEAU, Kind.CONVERGED, Kind.SLOW)
 QUIZ_OPTIONS = (
     "It shoots up and blows up (diverges) within a few iterations",
     "It falls at first, then stalls or bounces well above the best run",
     "It drops fast and levels off low",
     "It creeps down slowly and is still falling at the end",
 )
-PHRASE = {"converging slowly": "is converging slowly"}
+PHRASE = {Kind.SLOW: "is converging slowly"}
 WHY = {
-    "diverged": "Every step overshoots the minimum by more than it started from, so the "
+    Kind.DIVERGED: "Every step overshoots the minimum by more than it started from, so the "
     "overshoots grow until the loss explodes.",
-    "plateaued high": "Each step jumps across the valley instead of into it: the weights bounce "
+    Kind.PLATEAU: "Each step jumps across the valley instead of into it: the weights bounce "
     "around a region of high loss and never settle.",
-    "converged fast": "The steps are big enough to make quick progress and small enough to settle "
+    Kind.CONVERGED: "The steps are big enough to make quick progress and small enough to settle "
     "into the valley.",
-    "converging slowly": "The steps are tiny: every one goes the right way, but it would take "
+    Kind.SLOW: "The steps are tiny: every one goes the right way, but it would take "
     "many more epochs to get anywhere.",
 }
 

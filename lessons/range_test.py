@@ -15,6 +15,7 @@ from engine.data import load_dataset
 from engine.models import ModelSpec
 from engine.range_test import RangeTestResult, SmithBounds, Suggestion, range_test
 from engine.train import History, classify_run, train
+from engine.verdict import NEVER
 from lessons.ui import pages, state, widgets
 from lessons.ui.fig_range_test import Mark, accuracy_figure, range_test_figure, try_it_figure
 
@@ -252,7 +253,7 @@ def range_figure(run_key: tuple, accuracy: bool, big: bool) -> go.Figure:
         return accuracy_figure(
             r.val_lrs, r.val_acc, marks, band, lr_span=(r.min_lr, r.max_lr), big=big
         )
-    stop = None if r.stopped_at is None else (float(r.lrs[-1]), r.stop_reason)
+    stop = None if r.diverged_at == NEVER else (float(r.lrs[-1]), r.stop_reason)
     return range_test_figure(r.lrs, r.loss, r.smooth, marks, band, stop=stop, big=big)
 
 
@@ -441,7 +442,7 @@ def _checked_range(c: dict) -> tuple[float, float]:
 def _run_words(r: RangeTestResult, ipe: int, data_name: str) -> str:
     epochs = r.n / ipe
     span = f"lr {widgets.fmt_lr(r.lrs[0])} → {widgets.fmt_lr(r.lrs[-1])}"
-    if r.stopped_at is None:
+    if r.diverged_at == NEVER:
         return (
             f"The ramp ran all **{r.num_iter} iterations** ({epochs:.1f} epochs of the {data_name}, "
             f"{span}) without diverging."
@@ -529,7 +530,7 @@ def _chart(run_key: tuple, c: dict, big: bool) -> None:
             filename="range-test",
         )
         return
-    stop = r.stopped_at is not None
+    stop = r.diverged_at != NEVER
     fig = range_figure(run_key, False, big)
     lo = float(np.nanmin(r.smooth))
     widgets.chart(

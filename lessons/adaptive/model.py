@@ -464,7 +464,7 @@ def rows(p: TrainParams, r: TrainResult) -> list[Row]:
                 f"{p.name} from {fmt.rate(lr0)}",
                 r.hd.kinds[k],
                 f"{story}; {r.hd.final(k)}. The same start at a fixed rate: "
-                f"*{r.fixed.kinds[k]}*, {r.fixed.final(k)}.",
+                f"{r.fixed.kinds[k]}, {r.fixed.final(k)}.",
             )
         )
     return out
@@ -644,7 +644,7 @@ def cost_words(key: CostKey, c: dict[str, float]) -> str:
     d_iter = (c["iter_hd"] - c["iter_fixed"]) * 1e6
     if abs(d_iter - d_update) <= max(10.0, 0.5 * abs(d_update)):
         agree = (
-            f"The whole iteration got {fmt.num(d_iter)} µs slower, about what the update "
+            f"The whole iteration changed by {fmt.signed(d_iter)} µs, about what the update "
             "alone explains: the gradient costs the same either way."
         )
     else:

@@ -27,7 +27,7 @@ from lessons.ui.fig_schedules import binned
 from lessons.ui.runner import Ctx, Lesson, Section
 
 PATH = "lessons/adaptive/page.py"
-GUIDE_PATH = "lessons/teachers_guide.py"
+GUIDE_PATH = "lessons/teachers_guide/page.py"
 
 
 def _t(name: str):
@@ -333,8 +333,11 @@ def valley_show(ctx: Ctx, p: ValleyParams, r: ValleyResult) -> None:
     with ctx.body:
         ctx.verdicts(model.valley_rows(p, r))
         guide = pages.by_path(GUIDE_PATH)
-        if pages.next_page(PATH) is None and guide.exists:
-            st.page_link(guide.path, label=f"Next: {guide.title} →", icon=guide.icon)
+        if pages.next_page(PATH) is None and guide.exists:  # the last lesson: on to the guide
+            query = {"lecture": "true"} if ctx.lecture else None  # lecture mode travels along
+            st.page_link(
+                guide.path, label=f"Next: {guide.title} →", icon=guide.icon, query_params=query
+            )
 
 
 LESSON = Lesson(

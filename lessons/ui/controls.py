@@ -52,9 +52,13 @@ def _session_value(spec: F.Field, value: Any) -> Any:
     return list(value) if spec.kind == "multi" else value
 
 
-def seed(specs: Iterable[F.Field]) -> list[F.Notice]:
+def seed(specs: Iterable[F.Field], *, sticky: bool = False) -> list[F.Notice]:
     """Apply the link's values for ``specs`` to session state; the notices for what was not
-    applied as written.  Call once per full run, before the widgets."""
+    applied as written.  Call once per full run, before the widgets.
+
+    ``sticky`` fields (app-wide settings such as lecture mode) keep their value when the
+    address bar loses the key (moving to another page through the menu), and write it back.
+    """
     ss = st.session_state
     snap: dict[str, tuple[str, ...] | None] = ss.setdefault(_SNAPSHOT, {})
     query = _query()
@@ -67,6 +71,8 @@ def seed(specs: Iterable[F.Field]) -> list[F.Notice]:
         if spec.key in ss and snap.get(spec.key) == now:
             continue  # nothing new in the address bar
         if now is None:
+            if sticky and spec.key in ss:
+                continue
             if spec.key in ss and snap.get(spec.key) is not None:  # a link without the key
                 ss[spec.key] = _session_value(spec, spec.default)
             snap[spec.key] = None
@@ -77,6 +83,22 @@ def seed(specs: Iterable[F.Field]) -> list[F.Notice]:
         if note is not None:
             notices.append(note)
     return notices
+
+
+def foreign(known: Iterable[str]) -> list[str]:
+    """Remove from the address bar every key that is not a setting of this page (``known``)
+    and return them as sentences for a notice.  Streamlit's own ``embed`` keys stay."""
+    keep = set(known) | {"embed", "embed_options"}
+    qp = st.query_params
+    out = []
+    for k in list(qp.keys()):  # noqa: SIM118 (a proxy, not a dict)
+        if k in keep:
+            continue
+        given = F._clip(" & ".join(qp.get_all(k)), 40).replace("`", "'")
+        name = F._clip(k, 40).replace("`", "'")
+        out.append(f"The link's `{name}={given}` is not a setting of this page; it is ignored.")
+        del qp[k]
+    return out
 
 
 def publish(specs: Iterable[F.Field], values: dict[str, Any] | None = None) -> None:

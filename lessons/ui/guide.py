@@ -48,7 +48,7 @@ PLAN: tuple[Step, ...] = (
         "With lr = 1, where will the ball be after one step? And with lr = 2?",
         "One press of Step lands the ball exactly at the bottom (lr = 1/a). Move the slider to 2 "
         "and it bounces between +4 and −4 for ever; at 2.1 every jump grows.",
-        {"w_lr": "1.0", "w_w0": "4.0"},
+        {"w_lr": "1"},
         expect="reaches the bottom in one step",
     ),
     Step(
@@ -114,7 +114,7 @@ PLAN: tuple[Step, ...] = (
         "Five rates stall, 10 diverges, only 0.1 and 1 are worth refining; stage 2 picks about "
         "1.2, as good as the brute-force grid, for about 14% of its cost. Successive halving "
         "prunes even harder.",
-        {"cf_model": "MLP", "cf_range": ["1e-7", "10"]},
+        {"cf_model": "MLP"},  # the range's default is now 1e-7 ... 10
         expect="worth refining",
     ),
     Step(
@@ -154,7 +154,7 @@ PLAN: tuple[Step, ...] = (
         "The fixed rates stay flat lines; the HD rates climb towards each other to about 0.07 "
         "within a few dozen iterations, and the spread of final losses shrinks about 20x. The "
         "price: one extra copy of the gradient and one dot product per step.",
-        {"ad_epochs": "5", "ad_seed": "0", "ad_opt": "SGD"},
+        {},  # the defaults: 5 epochs, seed 0, SGD
         expect="less sensitive to the starting rate",
     ),
 )

@@ -99,7 +99,7 @@ LESSONS: tuple[PageInfo, ...] = (
         "Hypergradient descent tunes the rate while training (Baydin et al., 2018).",
     ),
     PageInfo(
-        "lessons/teachers_guide.py",
+        "lessons/teachers_guide/page.py",
         "Teacher's guide",
         ":material/co_present:",
         "teachers-guide",

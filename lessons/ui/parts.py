@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.verdict import Kind
+from takehome import Snippet
 
-__all__ = ["Question", "Row"]
+__all__ = ["Question", "Row", "TakeHome"]
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,14 @@ class Question:
     def __post_init__(self) -> None:
         if not 0 <= self.answer < len(self.options):
             raise ValueError("the answer must be one of the options")
+
+
+@dataclass(frozen=True)
+class TakeHome:
+    """A view as code: LR Lab's engine lines that recompute it and, where there is one, the
+    PyTorch equivalent (both from :mod:`takehome`, built from the view's ``Params``)."""
+
+    engine: Snippet
+    torch: Snippet | None = None
+    #: what the PyTorch tab is called ("PyTorch", "PyTorch autograd" ...)
+    torch_label: str = "PyTorch"

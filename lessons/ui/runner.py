@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -30,7 +31,7 @@ import streamlit as st
 from engine.verdict import Kind
 from lessons.ui import controls, pages, widgets
 from lessons.ui import fields as F
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
 
 __all__ = ["Ctx", "Lesson", "Section", "run", "sidebar"]
 
@@ -90,6 +91,8 @@ class Section:
     data_name: str = "data"
     title: str | None = None
     cache_entries: int = 32
+    #: the view as code (``takehome(params, result) -> TakeHome``), in a "Take it home" panel
+    takehome: Callable[[Any, Any], TakeHome] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,12 +145,19 @@ class Ctx:
 
 
 def show_rows(rows: Sequence[Row]) -> None:
-    lines = []
+    """The verdict lines as a live region: a screen reader reads them out when they change."""
+    items = []
     for r in rows:
         icon = ICONS.get(Kind(r.kind), "•") if r.kind in Kind._value2member_map_ else "•"
-        lines.append(f"- {icon} **{r.label}** — *{r.kind}*: {r.text}")
-    if lines:
-        st.markdown("\n".join(lines))
+        items.append(
+            f"<li><span aria-hidden='true'>{icon}</span> <b>{escape(r.label)}</b> — "
+            f"<i>{escape(str(r.kind))}</i>: {escape(r.text)}</li>"
+        )
+    if items:
+        st.html(
+            "<div class='lrlab-verdicts' role='status' aria-live='polite'>"
+            f"<ul style='margin:0 0 0.5rem 0;padding-left:1.2rem'>{''.join(items)}</ul></div>"
+        )
 
 
 def lecture() -> bool:
@@ -181,18 +191,18 @@ def _quiz_field(section: Section) -> F.Field | None:
 _NOTICES = "_lrlab_notices"  # (page path, notices) of the link that opened this page
 
 
-def _notices(path: str, notes: Sequence[F.Notice]) -> None:
+def _notices(path: str, notes: Sequence[F.Notice | str]) -> None:
     """Say what a link asked for and did not get; kept while the learner stays on the page."""
     ss = st.session_state
     stored = ss.get(_NOTICES)
     if notes:
-        stored = (path, list(notes))
+        stored = (path, [n if isinstance(n, str) else n.text for n in notes])
         ss[_NOTICES] = stored
     elif stored is not None and stored[0] != path:
         stored = None
         ss.pop(_NOTICES, None)
     if stored is not None:
-        st.info("\n\n".join(n.text for n in stored[1]), icon=":material/link:")
+        st.info("\n\n".join(stored[1]), icon=":material/link:")
 
 
 def _header(lesson: Lesson, big: bool) -> None:
@@ -268,7 +278,7 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
     if big:
         top, ctrl, ask, body = st.container(), st.container(), st.container(), st.container()
     else:
-        ctrl, ask, top, body = st.container(), st.container(), st.container(), st.container()
+        ctrl, top, ask, body = st.container(), st.container(), st.container(), st.container()
     ctx = Ctx(big, dark, top, ctrl, body, answered=_answered(section))
     specs = list(F.fields(section.params).values())
     try:
@@ -294,12 +304,67 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
                     f"{section.data_name}.csv",
                     key=f"_csv_{lesson.info.url_path}_{index}",
                 )
+            if section.takehome is not None:
+                _take_home(lesson, section, index, params, result)
     except Exception:  # a view must never show a traceback: log it, say so briefly
         log.exception("lesson %s, section %d failed", lesson.path, index)
         st.error(
             "This view could not be drawn. Try other settings or reload the page; "
             "the details are in the server's log.",
             icon=":material/error:",
+        )
+
+
+def view_url(lesson: Lesson, params: Any) -> str:
+    """The link to this view (the app's address, the page, the canonical query)."""
+    from urllib.parse import urlencode, urlsplit
+
+    try:
+        parts = urlsplit(st.context.url or "")
+        base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    except Exception:  # pragma: no cover - no request context
+        base = ""
+    query = F.to_query(params)
+    q = urlencode([(k, v) for k, vs in query.items() for v in vs])
+    return f"{base}/{lesson.info.route}" + (f"?{q}" if q else "")
+
+
+def _take_home(lesson: Lesson, section: Section, index: int, params: Any, result: Any) -> None:
+    """The view as code: engine lines, PyTorch, and a notebook with both (built on click)."""
+    th: TakeHome = section.takehome(params, result)
+    url = view_url(lesson, params)
+    with st.expander("Take it home: this view as code", icon=":material/code:"):
+        tabs = ["LR Lab's engine"] + ([th.torch_label] if th.torch is not None else [])
+        panes = st.tabs(tabs)
+        with panes[0]:
+            st.caption("Recomputes this view's numbers in a notebook or script (same seed).")
+            st.code(th.engine.source, language="python")
+        if th.torch is not None:
+            with panes[1]:
+                needs = ", ".join(sorted(set(th.torch.requires))) or "torch"
+                st.caption(f"The same in PyTorch (needs `pip install {needs}`).")
+                st.code(th.torch.source, language="python")
+                for note in th.torch.notes:
+                    st.caption(note)
+
+        def notebook() -> str:
+            from takehome import notebook_json
+
+            return notebook_json(
+                title=lesson.info.title,
+                url=url if url.startswith("http") else None,
+                engine=th.engine,
+                torch=th.torch,
+            )
+
+        st.download_button(
+            "Download as a Jupyter notebook",
+            notebook,
+            file_name=f"lr-lab-{lesson.info.url_path}.ipynb",
+            mime="application/x-ipynb+json",
+            key=f"_nb_{lesson.info.url_path}_{index}",
+            icon=":material/download:",
+            on_click="ignore",
         )
 
 
@@ -311,10 +376,16 @@ def run(lesson: Lesson) -> None:
     """Draw ``lesson``'s page."""
     big = lecture()
     _header(lesson, big)
-    notes: list[F.Notice] = []
+    notes: list[F.Notice | str] = []
+    known = {LECTURE.key}
     for section in lesson.sections:
-        notes += controls.seed(F.fields(section.params).values())
+        specs = F.fields(section.params).values()
+        notes += controls.seed(specs)
         notes += _seed_quiz(section)
+        known |= {k for s in specs for k in (s.key, *s.aliases)}
+        if section.quiz_key:
+            known.add(section.quiz_key)
+    notes += controls.foreign(known)
     _notices(lesson.path, notes)
     if not big:
         _narrative(lesson, big)
@@ -348,15 +419,52 @@ _LECTURE_CSS = """
 [data-testid="stMain"] h1 { font-size: 3rem; }
 [data-testid="stMain"] .stButton button { font-size: 1.35rem; min-height: 3.2rem; padding: 0.4rem 1.4rem; }
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.15rem; }
+[data-testid="stMain"] code, [data-testid="stMain"] pre { font-size: 1.15rem !important; }
+[data-testid="stMain"] [data-testid="stSliderTickBar"],
+[data-testid="stMain"] [data-testid="stSliderThumbValue"] p { font-size: 1.15rem; }
+[data-testid="stMain"] table, [data-testid="stMain"] [data-testid="stTable"] td,
+[data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.15rem; }
+[data-testid="stMain"] [data-testid="stExpander"] summary p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stAlertContainer"] p { font-size: 1.2rem; }
 </style>
 """
 
 
+#: every page: captions drawn at 82% of the text colour (4.5:1 or better in both themes,
+#: where Streamlit's faded grey is 3.9:1 on white), and display formulas that never scroll
+_APP_CSS = """
+<style>
+[data-testid="stCaptionContainer"] { color: inherit !important; opacity: 0.82; }
+.katex-display { overflow: visible !important; }
+</style>
+"""
+
+
+def _menu() -> None:
+    """The page menu: one link per page, grouped by section (Streamlit marks the current one)."""
+    for section, infos in _sections().items():
+        st.markdown(f"**{section}**")
+        for info in infos:
+            st.page_link(info.path, label=info.title, icon=info.icon)
+
+
+def _sections() -> dict[str, list[pages.PageInfo]]:
+    out: dict[str, list[pages.PageInfo]] = {}
+    for info in pages.available():
+        out.setdefault(info.section, []).append(info)
+    return out
+
+
 def sidebar() -> None:
-    """The shared sidebar: lecture-mode switch and the copy-link control."""
-    for note in controls.seed([LECTURE]):
+    """The shared sidebar: the page menu, lecture-mode switch and the copy-link control."""
+    for note in controls.seed([LECTURE], sticky=True):
         st.toast(note.text, icon=":material/link:")
+    st.html(_APP_CSS)
     with st.sidebar:
+        _menu()
+        st.divider()
         on = controls.toggle(LECTURE)
         controls.publish([LECTURE])
         st.iframe(_COPY_LINK_HTML, height=44)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from engine.text import fmt_rate as fmt_lr  # noqa: F401  (pages and figure builders use it)
+from engine.fmt import rate as fmt_lr  # noqa: F401  (pages and figure builders use it)
 
 #: Okabe & Ito (2008) colour-blind-safe palette, without yellow (poor contrast on white).
 PALETTE: tuple[str, ...] = (

@@ -12,26 +12,24 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from engine.verdict import Kind
 from lessons.ui import pages, state
 from lessons.ui.style import fmt_lr, for_dark, plot_config  # noqa: F401 (fmt_lr: for pages)
 
 VERDICT_ICONS = {
-    "not shown yet": "🤔",
-    "converged": "✅",
-    "converged fast": "✅",
-    "good": "✅",
-    "oscillating": "〰️",
-    "diverged": "💥",
-    "too slow": "🐢",
-    "converging slowly": "🐢",
-    "plateaued high": "🧱",
-    "stuck": "🧱",
-    "local minimum": "⛳",
-    "stuck at saddle": "🧱",
-    "unbounded": "📉",
-    "too low": "🐢",
-    "too high": "🎢",
-    "no dog yet": "•",
+    Kind.PENDING: "🤔",
+    Kind.CONVERGED: "✅",
+    Kind.GOOD: "✅",
+    Kind.OSCILLATING: "〰️",
+    Kind.DIVERGED: "💥",
+    Kind.SLOW: "🐢",
+    Kind.PLATEAU: "🧱",
+    Kind.LOCAL_MIN: "⛳",
+    Kind.SADDLE: "🧱",
+    Kind.UNBOUNDED: "📉",
+    Kind.TOO_LOW: "🐢",
+    Kind.TOO_HIGH: "🎢",
+    Kind.NOTHING: "•",
 }
 
 
@@ -90,14 +88,15 @@ def preset_buttons(target: str, presets: Sequence[Preset], current: float) -> No
 def download_csv(
     df: pd.DataFrame, filename: str, *, key: str, label: str = "Download data (CSV)"
 ) -> None:
-    """A download button with the data behind a chart."""
+    """A download button with the data behind a chart (the CSV is written when clicked)."""
     st.download_button(
         label,
-        df.to_csv(index=False).encode("utf-8"),
+        lambda: df.to_csv(index=False).encode("utf-8"),
         file_name=filename,
         mime="text/csv",
         key=key,
         icon=":material/download:",
+        on_click="ignore",
     )
 
 
@@ -172,4 +171,6 @@ def next_lesson(path: str) -> None:
     """A link on to the next lesson."""
     nxt = pages.next_page(path)
     if nxt is not None:
-        st.page_link(nxt.path, label=f"Next: {nxt.title} →", icon=nxt.icon)
+        # lecture mode travels with the link, so the address bar needs no rewrite on arrival
+        query = {"lecture": "true"} if state.lecture() else None
+        st.page_link(nxt.path, label=f"Next: {nxt.title} →", icon=nxt.icon, query_params=query)

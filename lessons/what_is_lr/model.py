@@ -17,7 +17,8 @@ from engine.descent import Verdict, run_descent
 from engine.surfaces import get_surface
 from engine.theory import quadratic_thresholds
 from lessons.ui.fields import choice, number
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
+from takehome import engine_descent, function_spec, torch_descent
 
 MAX_STEPS = 30
 LR_OPTIONS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.2, 1.5, 1.8, 1.9, 2.0, 2.1, 2.3)
@@ -209,4 +210,14 @@ def table(p: Params, r: Result) -> pd.DataFrame:
             "F(w)": r.loss[: k + 1],
             "dF/dw": r.grad[: k + 1],
         }
+    )
+
+
+def takehome(p: Params, r: Result) -> TakeHome:
+    """This walk as code: LR Lab's engine, and the same steps with PyTorch autograd."""
+    spec = function_spec("quadratic", {"a": p.a})
+    return TakeHome(
+        engine=engine_descent(spec, (p.w0,), lrs=(p.lr,), steps=MAX_STEPS),
+        torch=torch_descent(spec, (p.w0,), lrs=(p.lr,), steps=MAX_STEPS),
+        torch_label="PyTorch autograd",
     )

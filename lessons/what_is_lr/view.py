@@ -36,13 +36,16 @@ def read_controls(ctx: Ctx) -> Params:
         a = controls.select_slider(field_of(Params, "a"), on_change=_restart)
     with c3:
         w0 = controls.slider(field_of(Params, "w0"), on_change=_restart)
-    b1, b2, b3, b4 = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
+    k = controls.slider(STEPS)
+    return Params(lr=float(lr), a=float(a), w0=float(w0), steps=int(k))
+
+
+def step_buttons() -> None:
+    """Back / Step / Reset, beside the picture (on a projector: on the first screen)."""
+    b1, b2, b3 = st.columns([1, 1.2, 1])
     b1.button("◀ Back", on_click=_step, args=(-1,), key="w_back", width="stretch")
     b2.button("Step ▶", on_click=_step, args=(1,), key="w_fwd", type="primary", width="stretch")
     b3.button("Reset", on_click=_step, args=(None,), key="w_reset", width="stretch")
-    with b4:
-        k = controls.slider(STEPS)
-    return Params(lr=float(lr), a=float(a), w0=float(w0), steps=int(k))
 
 
 def ball_figure(r: Result, *, big: bool = False) -> go.Figure:
@@ -136,6 +139,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
                 filename="ball-on-parabola",
             )
         with right:
+            step_buttons()
             st.subheader("This step, in numbers")
             eq = model.step_equation(r)
             if eq is not None:
@@ -169,6 +173,7 @@ LESSON = Lesson(
             question=model.question,
             quiz_key="w_quiz",
             cache_entries=64,
+            takehome=model.takehome,
         ),
     ),
 )

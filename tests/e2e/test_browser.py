@@ -1,7 +1,16 @@
-"""Every registered page in a real browser (Debian's Chromium driven by Playwright).
+"""Every page in a real browser (Debian's Chromium driven by Playwright), one browser context
+per page, each check at the size where it matters:
 
-Opens each page at phone (390 px), laptop (1280 px) and projector (1920 px) widths, fails on
-any exception box, and saves a full-page screenshot (the whole lesson) under ``tests/e2e/screenshots/`` (git-ignored).
+* laptop (1280 x 900, light theme): no exception box, the page asked for (a wrong ``url_path``
+  silently shows the default page), nothing wider than the screen, no chart text cut off at its
+  chart's edge or titles drawn over each other, every chart has a text alternative, axe-core
+  finds no WCAG 2.1 A/AA violation; a full-page screenshot;
+* phone (390 x 844): no sideways overflow, no chart text cut off;
+* lecture mode on a 1280 x 720 projector: the first chart starts on the first screen with room
+  to see it, no text under 18 px, axe-core clean, the sidebar folded away; a first-screen
+  screenshot; then the same in the dark theme (axe-core again) and on a phone (cut-off text).
+
+Screenshots go to ``tests/e2e/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -16,14 +25,22 @@ from lessons.ui import pages
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_for_app
 
 sync_api = pytest.importorskip("playwright.sync_api")
+axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 SHOTS = Path(__file__).parent / "screenshots"
-WIDTHS = {"phone": (390, 844), "laptop": (1280, 900), "projector": (1920, 1080)}
+LAPTOP, PHONE, PROJECTOR = (1280, 900), (390, 844), (1280, 720)
+#: the smallest text a projector may show in lecture mode (CSS px)
+MIN_LECTURE_PX = 18
+#: the first chart's top edge must leave at least this much of it on a 720 px first screen
+CHART_ROOM_PX = 200
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 if not Path(CHROMIUM).exists():  # CI installs it; say so loudly rather than skip quietly
     pytestmark = pytest.mark.skipif(
         os.environ.get("CI") != "true", reason=f"no Chromium at {CHROMIUM}"
     )
+
+PAGES = [p for p in pages.available() if p.section != "hidden"]
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +57,17 @@ def browser():
         b.close()
 
 
-def open_and_check(browser, url: str, size: tuple[int, int], shot: Path):
-    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+@pytest.fixture(scope="module")
+def axe():
+    return axe_api.Axe()
+
+
+def goto(page, url: str) -> None:
     resp = page.goto(url)
     assert resp is not None and resp.ok
     wait_for_app(page)
     exc = page.get_by_test_id("stException")
     assert exc.count() == 0, exc.first.inner_text()[:2000]
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    full_page_screenshot(page, size, shot)
-    return ctx, page, errors
 
 
 def full_page_screenshot(page, size: tuple[int, int], shot: Path, max_height: int = 12_000):
@@ -68,9 +83,21 @@ def full_page_screenshot(page, size: tuple[int, int], shot: Path, max_height: in
     )
     tall = int(min(max(height, size[1]), max_height))
     page.set_viewport_size({"width": size[0], "height": tall})
-    page.wait_for_timeout(800)
+    page.wait_for_timeout(500)
+    shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
     page.set_viewport_size({"width": size[0], "height": size[1]})
+
+
+def resize(page, size: tuple[int, int]) -> None:
+    """A new viewport, and time for the charts to re-lay out to it."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg'))"
+        ".every(s => s.getBoundingClientRect().right <= window.innerWidth + 1)",
+        timeout=15_000,
+    )
+    page.wait_for_timeout(400)
 
 
 #: every text plotly draws around a chart: titles of the chart and of every (sub)plot's axes
@@ -104,80 +131,181 @@ _CUT_OFF_JS = """
 }
 """
 
+#: visible text in the lesson (not the sidebar) smaller than the limit: HTML text and the
+#: charts' SVG text; the chart toolbar's tooltips, icons (ligatures) and hidden elements do
+#: not count
+_SMALL_TEXT_JS = """
+(limit) => {
+  const main = document.querySelector('[data-testid=stMain]');
+  const out = new Set();
+  const visible = (el) => { const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const t = n.textContent.trim();
+    const el = n.parentElement;
+    if (!t || !el || el.closest('.modebar, .hoverlayer, [role=tooltip], .katex')) continue;
+    if (el.closest('[data-testid=stIconMaterial]') || /Material/.test(getComputedStyle(el).fontFamily)) continue;
+    if (!visible(el)) continue;
+    const px = parseFloat(getComputedStyle(el).fontSize);
+    if (px < limit - 0.5) out.add(`${Math.round(px * 10) / 10}px "${t.slice(0, 40)}"`);
+  }
+  return Array.from(out).slice(0, 25);
+}
+"""
+
+#: top edge of the first chart (plotly, or a lesson's picture strip) in the viewport, or null
+_FIRST_CHART_TOP_JS = """
+() => {
+  const c = document.querySelector('[data-testid=stPlotlyChart], .lrlab-main-figure');
+  return c ? c.getBoundingClientRect().top : null;
+}
+"""
+
 
 def cut_off_chart_text(page) -> list[str]:
     """Chart text (titles, ticks, legend, annotations) that sticks out of its chart's box,
-    where the browser cuts it off (a title longer than the plot is tall, a legend wider than
-    a phone), and titles that overlap each other (two subplots' axis titles side by side)."""
+    where the browser cuts it off, and titles that overlap each other."""
     return page.evaluate(_CUT_OFF_JS, [_CHART_TEXT, _TITLES])
 
 
-@pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("info", pages.available(), ids=lambda p: p.url_path)
-def test_page_renders_without_exception(browser, base_url, info, width):
-    url = f"{base_url}/{info.route}"
-    ctx, page, _ = open_and_check(
-        browser, url, WIDTHS[width], SHOTS / width / f"{info.url_path}.png"
+def overflow(page) -> int:
+    return page.evaluate(
+        "() => document.querySelector('[data-testid=stMain]').scrollWidth"
+        " - document.querySelector('[data-testid=stMain]').clientWidth"
     )
+
+
+def axe_violations(axe, page) -> list[str]:
+    res = axe.run(page, options=WCAG)
+    return [
+        f"{v['id']}: {v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')[:200]}"
+        for v in res.response["violations"]
+    ]
+
+
+def charts_without_alt(page) -> int:
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]'))"
+        ".filter(c => !(c.getAttribute('aria-label') || '').trim()).length"
+    )
+
+
+@pytest.mark.parametrize("info", PAGES, ids=lambda p: p.url_path)
+def test_page(browser, base_url, axe, info):
+    url = f"{base_url}/{info.route}"
+    ctx = browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        # the page shown is the page asked for (a wrong url_path silently shows the default)
+        # laptop, light theme
+        goto(page, url)
         assert page.get_by_role("heading", name=info.title).count() >= 1
-        # nothing wider than the viewport (no sideways scrolling on a phone)
-        overflow = page.evaluate(
-            "() => document.querySelector('[data-testid=stMain]').scrollWidth"
-            " - document.querySelector('[data-testid=stMain]').clientWidth"
-        )
-        assert overflow <= 2, f"content overflows the viewport by {overflow}px"
+        assert overflow(page) <= 2, "content overflows the viewport"
         assert cut_off_chart_text(page) == []
+        assert charts_without_alt(page) == 0, "a chart has no text alternative"
+        assert axe_violations(axe, page) == []
+        full_page_screenshot(page, LAPTOP, SHOTS / "laptop" / f"{info.url_path}.png")
+
+        # phone
+        resize(page, PHONE)
+        assert overflow(page) <= 2, "content overflows a phone's screen"
+        assert cut_off_chart_text(page) == []
+        page.screenshot(path=str(SHOTS / "phone" / f"{info.url_path}.png"))
+
+        # lecture mode on a 1280 x 720 projector, opened fresh as from a teacher's link
+        ctx.close()
+        ctx = browser.new_context(viewport={"width": PROJECTOR[0], "height": PROJECTOR[1]})
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        sep = "&" if "?" in url else "?"
+        goto(page, f"{url}{sep}lecture=true")
+        assert page.get_by_role("heading", name=info.title).count() >= 1
+        toggle = page.get_by_role("switch", name="Lecture mode", exact=True, include_hidden=True)
+        assert toggle.is_checked()
+        folded = "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0"
+        assert page.evaluate(folded), "the sidebar is not folded away"
+        top = page.evaluate(_FIRST_CHART_TOP_JS)
+        if top is not None:
+            assert 0 <= top <= PROJECTOR[1] - CHART_ROOM_PX, f"first chart starts at {top}px"
+        assert page.evaluate(_SMALL_TEXT_JS, MIN_LECTURE_PX) == []
+        assert cut_off_chart_text(page) == []
+        assert axe_violations(axe, page) == []
+        (SHOTS / "lecture-720p").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "lecture-720p" / f"{info.url_path}.png"))
+
+        # the same in the dark theme (Streamlit follows the system setting)
+        page.emulate_media(color_scheme="dark")
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
+            ".backgroundColor !== 'rgb(255, 255, 255)'"
+        )
+        wait_for_app(page)
+        assert axe_violations(axe, page) == []
+        (SHOTS / "lecture-dark").mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "lecture-dark" / f"{info.url_path}.png"))
+
+        # and a student's phone opening the teacher's lecture link
+        page.emulate_media(color_scheme="light")
+        resize(page, PHONE)
+        assert cut_off_chart_text(page) == []
+        assert not errors, errors
     finally:
         ctx.close()
 
 
-#: a 1280 x 720 projector, and a student's phone opening a link the teacher shared in class
-LECTURE_SIZES = {"projector-720p": (1280, 720), "phone": WIDTHS["phone"]}
-
-
-@pytest.mark.parametrize("where", list(LECTURE_SIZES))
-@pytest.mark.parametrize("info", pages.available(), ids=lambda p: p.url_path)
-def test_lecture_mode_fits(browser, base_url, info, where):
-    """Lecture mode (bigger fonts; a link's ``lecture=true``): no exception, the page asked
-    for, and no chart text cut off by the larger fonts, on a projector and on a phone."""
-    ctx, page, _ = open_and_check(
-        browser,
-        f"{base_url}/{info.route}?lecture=true",
-        LECTURE_SIZES[where],
-        SHOTS / f"lecture-{where}" / f"{info.url_path}.png",
-    )
+def test_a_lesson_works_with_the_keyboard_alone(browser, base_url):
+    """Tab to the learning-rate slider, move it with the arrow keys: the rate and the verdict
+    (a live region a screen reader reads out) change."""
+    ctx = browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
+    page = ctx.new_page()
     try:
-        assert page.get_by_role("heading", name=info.title).count() >= 1
-        # the sidebar's switch is on (on a phone the sidebar is closed: hidden, still there)
-        toggle = page.get_by_role("switch", name="Lecture mode", exact=True, include_hidden=True)
-        assert toggle.is_checked()
-        assert cut_off_chart_text(page) == []
+        goto(page, f"{base_url}/")
+        status = page.get_by_role("status").first
+        before = status.inner_text()
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                "() => { const a = document.activeElement;"
+                " return a.type + '|' + (a.getAttribute('aria-label') || ''); }"
+            )
+            if focused == "range|Learning rate lr":
+                break
+        else:
+            pytest.fail("Tab never reached the learning-rate slider")
+        for _ in range(4):  # 0.3 -> 1.0 on the grid (0.5, 0.8, 1.0, 1.2)
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "(b) => { const s = document.querySelector('[role=status]');"
+            " return s && s.innerText !== b; }",
+            arg=before,
+            timeout=15_000,
+        )
+        wait_for_app(page)
+        assert "lr = 1.2" in status.inner_text()
     finally:
         ctx.close()
 
 
 def test_a_chart_tab_draws_when_opened_and_goes_into_the_link(browser, base_url):
-    """Descent in 2-D draws only its open tab (lazy ``state.tabs``): clicking "3-D view" must
-    rerun, draw the surface, and put the tab in the address bar (so a copied link has it).
-
-    That a link opens the tab is checked by AppTest (test_descent_2d); here the surface must
-    appear, and the page must stay responsive (software WebGL, no GPU: a 3-D scene with contour
-    lines used to block it for 30-60 s)."""
+    """Descent in 2-D draws only its open tab: clicking "3-D view" must rerun, draw the
+    surface, and put the tab in the address bar (so a copied link has it), and the page must
+    stay responsive (software WebGL, no GPU)."""
     surface_and_no_exception = (
         "() => document.querySelectorAll('.js-plotly-plot .gl-container canvas').length > 0"
         " && document.querySelectorAll('[data-testid=stException]').length === 0"
     )
-    ctx, page, errors = open_and_check(
-        browser, f"{base_url}/descent-2d", WIDTHS["laptop"], SHOTS / "tabs" / "contours.png"
-    )
+    ctx = browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        # the 3-D surface is not drawn until asked for
+        goto(page, f"{base_url}/descent-2d")
         assert page.evaluate("() => document.querySelectorAll('.gl-container canvas').length") == 0
         page.get_by_role("tab", name="3-D view").click()
         page.wait_for_function(surface_and_no_exception, timeout=30_000)
-        assert "d2_view=3-D+view" in page.url
+        page.wait_for_function("() => location.search.includes('d2_view=3-D')", timeout=10_000)
         t0 = time.perf_counter()
         page.evaluate("() => 1")  # answered at once unless the page is busy drawing
         assert time.perf_counter() - t0 < 5.0

@@ -31,6 +31,7 @@ from engine.child import (
     random_sequence,
     shuffle_sequence,
 )
+from engine.verdict import NEVER, Kind
 
 sequences = st.text(alphabet="BWCK", min_size=1, max_size=MAX_LENGTH)
 
@@ -118,7 +119,8 @@ def test_when_the_dogs_agree_a_high_rate_is_still_flagged():
 
 def test_no_dog_and_zero_rate():
     (o,) = colour_outcomes(learn_colour("CKC", [0.3]))
-    assert o.kind == "no dog yet" and o.step is None
+    assert o.kind is Kind.NOTHING and o.step == NEVER and o.headline == "no dog yet"
+    assert learn_colour("CKC", [0.3]).last_dog == NEVER
     (o,) = colour_outcomes(learn_colour(DEFAULT_SEQUENCE, [0.0]))
     assert o.kind == "too low" and "never learns" in o.text
 
@@ -183,7 +185,7 @@ def test_batched_equals_sequential_and_cats_change_nothing(seq, lrs):
 def test_step_fraction_is_lr_times_curvature(seq, lr):
     run = learn_colour(seq, [lr])
     (o,) = colour_outcomes(run)
-    if o.step is not None:
+    if o.step != NEVER:
         assert o.fraction == pytest.approx(lr * CURVATURE, rel=1e-6, abs=1e-9)
         expected = "oscillating" if lr > 1 else None
         if expected:
@@ -297,3 +299,19 @@ def test_random_and_shuffled_sequences_are_seeded():
     assert s == shuffle_sequence(DEFAULT_SEQUENCE, np.random.default_rng(3))
     with pytest.raises(ValueError):
         random_sequence(0, np.random.default_rng(0))
+
+
+def test_outcomes_are_kinds_and_overflow_is_recorded_where_it_happens():
+    """Kinds come from the shared vocabulary; a belief that overflows is recorded (by the
+    shared divergence bookkeeping) at the animal where it stops being finite, and the child
+    keeps the update rule's numbers: b_t - 1 = (1 - lr)^t (b_0 - 1)."""
+    run = learn_colour("BBBB", [0.3, 2.5, 1e200])
+    assert [type(o.kind) for o in colour_outcomes(run)] == [Kind] * 3
+    assert [o.kind for o in colour_outcomes(run)] == [Kind.GOOD, Kind.DIVERGED, Kind.DIVERGED]
+    # lr = 2.5 swings (1.5^t) but stays finite; lr = 1e200 overflows at the second dog
+    assert run.diverged_at.tolist() == [NEVER, NEVER, 2]
+    assert_allclose(run.belief[1], 1.0 - 0.5 * (1.0 - 2.5) ** np.arange(5))
+    assert np.isfinite(run.belief[2, :2]).all() and not np.isfinite(run.belief[2, 2:]).any()
+    feat = learn_features("BWCK", [0.3, 1e300])
+    assert feat.diverged_at[0] == NEVER
+    assert [type(o.kind) for o in feature_outcomes(feat)] == [Kind, Kind]

@@ -65,9 +65,9 @@ def test_measured_matches_predicted_on_a_rotated_valley(name, mu, lrs):
 def test_diverging_run_is_measured_on_its_finite_part():
     s = ill_conditioned(kappa=20.0, angle=0.0)
     res = run_descent(s, (3.0, 1.0), [0.11], steps=400)
-    assert res.blowup_step[0] > 0
+    assert res.diverged_at[0] > 0
     m = measured_contraction(res.path, [[0.0, 0.0]])
-    assert m.end[0] <= res.blowup_step[0]
+    assert m.end[0] <= res.diverged_at[0]
     assert m.rate[0] == pytest.approx(1.2, rel=1e-3)  # |1 - 0.11 * 20|
 
 

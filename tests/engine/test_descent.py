@@ -9,13 +9,13 @@ from numpy.testing import assert_allclose, assert_array_equal
 from engine.descent import (
     MAX_STEPS,
     POLYAK,
-    VERDICT_KINDS,
     DescentError,
     run_descent,
     run_many,
 )
 from engine.optim import Optimizer
 from engine.surfaces import get_surface, ill_conditioned, quadratic, rosenbrock, saddle_well
+from engine.verdict import NEVER, Kind
 
 
 @pytest.mark.parametrize("a", [0.5, 1.0, 4.0])
@@ -53,44 +53,50 @@ def test_verdicts_at_the_classical_thresholds():
         assert v[i].kind == "oscillating" and v[i].converged and v[i].oscillating
         assert "zig-zag" in v[i].text and f"{v[i].step} steps" in v[i].text
     # lr = 2/a: bounces forever, never settles, never blows up
-    assert v[5].kind == "oscillating" and not v[5].converged and v[5].step is None
+    assert v[5].kind == "oscillating" and not v[5].converged and v[5].step == NEVER
     assert_allclose(np.abs(res.path[5, :, 0]), x0)
     # lr > 2/a: diverges, at the step where the loss has grown by the blow-up factor
     for i, lr in ((6, lrs[6]), (7, lrs[7])):
         r = abs(1.0 - lr * a)
         predicted = math.ceil(math.log(1e8) / (2.0 * math.log(r)))  # r^(2k) > blowup
-        assert v[i].kind == "diverged" and v[i].step == predicted == res.blowup_step[i]
+        assert v[i].kind == "diverged" and v[i].step == predicted == res.diverged_at[i]
         assert f"diverged at step {predicted}" in v[i].text and "overshoots" in v[i].text
         assert np.all(np.isfinite(res.path[i, : predicted + 1]))
         assert np.all(np.isnan(res.path[i, predicted + 1 :]))
         assert np.all(np.isnan(res.loss[i, predicted + 1 :]))
-    assert np.all(res.blowup_step[:6] == -1)
-    assert all(x.kind in VERDICT_KINDS for x in v)
+    assert np.all(res.diverged_at[:6] == NEVER)
+    assert res.diverged_reason == ("",) * 6 + ("blowup",) * 2
+    assert all(isinstance(x.kind, Kind) for x in v)
 
 
 def test_divergence_criteria():
     # with f_min known: the loss gap grows past blowup times its start, (1 - lr a)^(2k) > blowup
-    res = run_descent(quadratic(a=1.0), 1.0, [3.0], steps=100, blowup=1e6)
-    assert res.blowup_step[0] == math.ceil(math.log(1e6) / (2 * math.log(2.0)))
+    res = run_descent(quadratic(a=1.0), 1.0, [3.0], steps=100, blowup_factor=1e6)
+    assert res.diverged_at[0] == math.ceil(math.log(1e6) / (2 * math.log(2.0)))
     # without f_min: |f - f(x0)| > blowup * max(|f(x0)|, 1), here 0.5 * 4^k - 0.5 > 1e6
     from engine.expr import parse_function
 
     s = parse_function("x**2/2", window=((0.5, 3.0),))  # minimum outside the window: unknown
     assert s.f_min is None
-    res = run_descent(s, 1.0, [3.0], steps=100, blowup=1e6)
+    res = run_descent(s, 1.0, [3.0], steps=100, blowup_factor=1e6)
     k = np.arange(1, 100)
-    assert res.blowup_step[0] == k[np.argmax(0.5 * 4.0**k - 0.5 > 1e6)]
+    assert res.diverged_at[0] == k[np.argmax(0.5 * 4.0**k - 0.5 > 1e6)]
     # an overflow to inf is caught on the step it happens, without any warning
     res = run_descent(get_surface("lopsided"), -1.0, [1.0, 2000.0], steps=20)
     assert res.verdicts[0].converged
-    assert res.verdicts[1].kind == "diverged" and res.verdicts[1].step is not None
+    assert res.verdicts[1].kind == "diverged" and res.verdicts[1].step != NEVER
+    assert res.diverged_reason == ("", "inf")
+    # |x| past position_limit: 4 * 1.5^k > 100 first at k = 8, before the loss gap passes 1e8
+    res = run_descent(quadratic(), 4.0, [2.5], steps=40, position_limit=100.0)
+    assert res.diverged_at.tolist() == [8] and res.diverged_reason == ("position",)
+    assert res.verdicts[0].step == 8 and "diverged at step 8" in res.verdicts[0].text
 
 
 def test_too_slow_text_reports_the_distance_left():
     res = run_descent(quadratic(), 4.0, [0.01], steps=50)
     (v,) = res.verdicts
     left = 0.99**50
-    assert v.kind == "too slow" and v.step is None
+    assert v.kind == Kind.SLOW and v.step == NEVER
     assert f"{100 * left:.0f}% of the way from the minimum" in v.text
 
 
@@ -231,7 +237,7 @@ def test_saddle_and_local_minimum_verdicts():
 
 def test_unbounded_surface_runs_off():
     res = run_descent(get_surface("saddle"), (1.0, 0.5), [0.5], steps=200)
-    assert res.verdicts[0].kind == "unbounded" and res.verdicts[0].step is not None
+    assert res.verdicts[0].kind == "unbounded" and res.verdicts[0].step == res.diverged_at[0] > 0
 
 
 def test_start_at_the_minimum():
@@ -254,7 +260,8 @@ def test_start_at_the_minimum():
         ({"x0": float("inf")}, "finite"),
         ({"optimizer": "rmsprop"}, "unknown optimiser"),
         ({"tol": 0.0}, "tol"),
-        ({"blowup": 0.5}, "blowup"),
+        ({"blowup_factor": 0.5}, "blowup_factor"),
+        ({"position_limit": float("inf")}, "position_limit"),
     ],
 )
 def test_bad_input_raises_a_clear_error(kwargs, match):

@@ -228,3 +228,28 @@ def test_evaluation_never_runs_user_code(monkeypatch):
     assert_allclose(s.value((np.pi / 2, 3.0)), 3.0)
     with pytest.raises(ExpressionError):
         parse_function("__import__('os')")
+
+
+# what parse_function rejects only after scanning its window (constant or nowhere finite)
+SCANNED = ("constant", "not a finite number")
+SYNTAX = [h for h in HOSTILE if h[1] not in SCANNED]
+
+
+@pytest.mark.parametrize(("text", "needle"), SYNTAX, ids=[h[0][:30] for h in SYNTAX])
+def test_expression_tree_rejects_what_parse_function_rejects(text, needle):
+    from engine.expr import expression_tree
+
+    with pytest.raises(ExpressionError) as info:
+        expression_tree(text)
+    assert needle.lower() in str(info.value).lower()
+
+
+def test_expression_tree_is_the_typed_formula():
+    from engine.expr import expression_tree
+
+    t = expression_tree("ln(x) ^ 2 + -atan(y)/pi", XY)
+    assert t.op == "add"
+    left, right = t.args
+    assert (left.op, left.value, left.args[0].op, left.args[0].label) == ("pow", 2.0, "fn", "log")
+    assert (right.op, right.args[0].op) == ("div", "neg")
+    assert right.args[0].args[0].label == "arctan" and right.args[1].label == "pi"

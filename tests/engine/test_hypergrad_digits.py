@@ -249,8 +249,7 @@ def test_rate_story_reads_the_recorded_rates(digits):
     final = h.lr[0, -1]
     half = int(np.argmax(h.lr[0] >= 1e-5 + 0.5 * (final - 1e-5)))
     assert rate_story(h.lr[0], 1e-5).startswith(
-        f"HD raised the rate from 1e-5 to {fmt.rate(final)} (×{fmt.count(final / 1e-5)}), half of "
-        f"that rise "
+        f"HD raised the rate from 1e-5 to {fmt.rate(final)} (×{final / 1e-5:,.0f}), half of that rise "
         f"within {half} iterations"
     )
     # a rate that is cut, one that turns negative, one that diverged (NaN tail)

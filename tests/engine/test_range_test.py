@@ -23,6 +23,7 @@ from engine.range_test import (
     smooth_loss,
 )
 from engine.train import train
+from engine.verdict import NEVER
 
 finite_losses = st.lists(st.floats(0.0, 1e3), min_size=1, max_size=60)
 
@@ -110,7 +111,7 @@ def first_crossing(S, factor):
         best = min(best, s)
         if s > factor * best:
             return i
-    return None
+    return NEVER
 
 
 def test_divergence_index_known_crossing():
@@ -121,17 +122,17 @@ def test_divergence_index_known_crossing():
     # with no smoothing: first 0.5 * 1.25^k > 2.0 is k = 7, i.e. iteration 59 + 7 = 66
     assert divergence_index(S, 4.0) == 66
     r = RangeTestResult.from_losses(lrs, L, beta=0.0)
-    assert r.stopped_at == 66 and r.n == 67 and "4 times" in r.stop_reason
+    assert r.diverged_at == 66 and r.n == 67 and "4 times" in r.stop_reason
     # with the default smoothing the crossing comes later, where the brute force says
     S98 = smooth_loss(L)
     k = first_crossing(S98, 4.0)
     assert k is not None and k > 66
     assert divergence_index(S98) == k
     assert S98[k] > 4 * S98[: k + 1].min() and S98[k - 1] <= 4 * S98[:k].min()
-    assert RangeTestResult.from_losses(lrs, L).stopped_at == k
+    assert RangeTestResult.from_losses(lrs, L).diverged_at == k
     # disabled
-    assert divergence_index(S98, None) is None
-    assert RangeTestResult.from_losses(lrs, L, stop_factor=None).stopped_at is None
+    assert divergence_index(S98, None) == NEVER
+    assert RangeTestResult.from_losses(lrs, L, stop_factor=None).diverged_at == NEVER
 
 
 @settings(max_examples=60, deadline=None)
@@ -148,7 +149,7 @@ def test_online_stop_rule_agrees_with_offline(losses, factor, beta):
     # two rows: the real curve and a flat one that never stops
     flags = [rule(t, np.array([x, 1.0])) for t, x in enumerate(L)]
     hits = [t for t, f in enumerate(flags) if f[0]]
-    assert hits[:1] == ([] if expected is None else [expected])
+    assert hits[:1] == ([] if expected == NEVER else [expected])
     assert len(hits) <= 1  # a row is flagged once
     assert not any(f[1] for f in flags)
 
@@ -280,7 +281,7 @@ def test_rules_refuse_short_runs():
     lrs = lr_ramp(1e-3, 1.0, 8)
     r = RangeTestResult.from_losses(lrs, np.linspace(3, 1, 8))
     for s in r.suggestions():
-        assert s.lr is None and s.index is None and "too short" in s.reason
+        assert s.lr is None and s.index == NEVER and "too short" in s.reason
     b = r.smith()
     assert b.min_range is None
 
@@ -298,7 +299,7 @@ def test_rules_refuse_a_curve_that_never_descends():
 def test_never_diverging_curve_has_no_max():
     lrs = lr_ramp(1e-6, 1.0, 100)
     r = RangeTestResult.from_losses(lrs, tanh_curve(lrs, -3.0), beta=0.5)
-    assert r.stopped_at is None
+    assert r.diverged_at == NEVER
     b = r.smith()
     assert b.start.lr is not None
     assert b.max_lr.lr is None and b.min_lr.lr is None and "never turned back up" in b.max_lr.reason
@@ -310,9 +311,9 @@ def test_suggestions_ignore_a_nan_tail():
     L = tanh_curve(lrs, -3.0)
     L[90:] = np.nan
     r = RangeTestResult.from_losses(lrs, L, beta=0.5)
-    assert r.stopped_at == 90 and "NaN" in r.stop_reason
+    assert r.diverged_at == 90 and "NaN" in r.stop_reason
     for s in r.suggestions():
-        assert s.index is None or s.index < 90
+        assert s.index < 90
     assert np.isfinite([s.lr for s in r.suggestions() if s.lr is not None]).all()
 
 
@@ -345,8 +346,8 @@ MLP = ModelSpec("mlp", 64, 10, hidden=(32,))
 
 def test_range_test_through_trainer_stops_exactly(digits):
     r = range_test(MLP, digits, num_iter=100, seed=1)
-    assert r.stopped_at is not None and r.n == r.stopped_at + 1
-    assert r.stopped_at == first_crossing(smooth_loss(r.loss), 4.0)
+    assert r.diverged_at != NEVER and r.n == r.diverged_at + 1
+    assert r.diverged_at == first_crossing(smooth_loss(r.loss), 4.0)
     assert_array_equal(r.smooth, smooth_loss(r.loss))
     assert_array_equal(r.lrs, lr_ramp(1e-7, 10.0, 100)[: r.n])
     # the same losses as training directly on the ramp, without a stop rule
@@ -357,7 +358,7 @@ def test_range_test_through_trainer_stops_exactly(digits):
 
 def test_range_test_without_stop_and_with_validation(digits):
     r = range_test(MLP, digits, num_iter=60, max_lr=0.5, stop_factor=None, val_every=20)
-    assert r.stopped_at is None and r.n == 60 and r.stop_reason == ""
+    assert r.diverged_at == NEVER and r.n == 60 and r.stop_reason == ""
     assert r.val_iters.tolist() == [0, 20, 40, 60]
     assert np.all((r.val_acc >= 0) & (r.val_acc <= 1)) and np.all(np.isfinite(r.val_loss))
     assert r.val_loss[-1] < r.val_loss[0]
@@ -415,7 +416,7 @@ def test_suggestions_respect_divergence_threshold(batch_size, num_iter):
             batch_size=batch_size,
             seed=seed,
         )
-        assert r.stopped_at is not None  # it did diverge
+        assert r.diverged_at != NEVER  # it did diverge
         b = r.smith()
         assert b.max_lr.lr is not None and b.max_lr.lr < p.lr_max
         assert b.start.lr < b.max_lr.lr

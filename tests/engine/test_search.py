@@ -186,10 +186,12 @@ def test_successive_halving_keeps_the_best_candidate(prob):
     first = res.rungs[0]
     assert np.all(~first.kept[first.diverged])
     assert first.diverged[lrs > prob.lr_max].any()
-    assert res.steps_all == 9 * R
-    assert res.steps_used == sum(r.cost_steps for r in res.rungs)
-    assert res.steps_used <= 9 * 9 + 3 * 18 + 1 * 54
-    assert res.steps_saved == res.steps_all - res.steps_used > 0.5 * res.steps_all
+    assert res.grad_evals_all == 9 * R
+    assert res.grad_evals_used == sum(r.cost_grad_evals for r in res.rungs)
+    assert res.grad_evals_used <= 9 * 9 + 3 * 18 + 1 * 54
+    assert (
+        res.grad_evals_saved == res.grad_evals_all - res.grad_evals_used > 0.5 * res.grad_evals_all
+    )
     assert res.examples_all == 9 * R * prob.data.n_train
     assert res.fraction_used < 0.5
 

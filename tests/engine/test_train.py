@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from engine import fmt
 from engine.data import Dataset, load_dataset, make_regression_problem
 from engine.models import ModelSpec, evaluate, init_params
 from engine.optim import Optimizer
-from engine.train import RUN_KINDS, History, classify_run, train
+from engine.train import History, classify_run, train
+from engine.verdict import NEVER, Kind
 
 DIGITS = ModelSpec("mlp", 64, 10, hidden=(16,))
 MOONS = ModelSpec("mlp", 2, 2, hidden=(8,), activation="tanh")
@@ -78,7 +80,7 @@ def test_rates_above_two_over_lambda_max_diverge(reg):
         assert np.all(h.train_loss[k, :t] <= 1e3 * max(h.train_loss[k, 0], 1.0))
         assert np.all(np.isnan(h.train_loss[k, t + 1 :]))
         assert h.diverged_reason[k] == "blowup"
-        assert h.steps[k] == t + 1
+        assert h.grad_evals[k] == t + 1
     assert np.isinf(h.final_val_loss[1:]).all() and np.isfinite(h.final_val_loss[0])
 
 
@@ -141,9 +143,9 @@ def test_a_diverging_rate_leaves_the_others_bit_identical(digits, opt):
         assert_array_equal(h.train_loss[k], ref.train_loss[j])
         assert_array_equal(h.val_loss[k], ref.val_loss[j])
         assert_array_equal(h.theta[k], ref.theta[j])
-    assert h.steps.tolist() == [ref.T, t + 1, ref.T]
+    assert h.grad_evals.tolist() == [ref.T, t + 1, ref.T]
     kind, text = classify_run(h, 1)
-    assert kind == "diverged" and text.startswith(f"diverged at iteration {t} (")
+    assert kind is Kind.DIVERGED and text.startswith(f"diverged at iteration {t} (")
 
 
 def test_select_keeps_the_chosen_runs_as_if_trained_alone(digits):
@@ -154,7 +156,7 @@ def test_select_keeps_the_chosen_runs_as_if_trained_alone(digits):
     assert sub.K == 2 and sub.T == h.T and sub.lrs.tolist() == [0.1, 1e5]
     for name in ("train_loss", "lr", "val_loss", "val_acc", "final_val_loss", "theta"):
         assert_allclose(getattr(sub, name), getattr(ref, name), rtol=1e-12, atol=1e-15)
-    for name in ("diverged", "diverged_at", "stopped_at", "steps", "examples"):
+    for name in ("diverged", "diverged_at", "stopped_at", "grad_evals", "examples"):
         assert_array_equal(getattr(sub, name), getattr(ref, name))
     assert sub.diverged_reason == ref.diverged_reason and sub.diverged_reason[0] == ""
     assert_array_equal(sub.eval_iters, h.eval_iters)  # shared by all runs: unchanged
@@ -170,9 +172,9 @@ def test_overflowing_weights_are_caught(reg):
     th = np.full(LIN.n_params, 1e150)
     h = train(LIN, reg.data, [1e160, 0.0], epochs=3, batch_size=None, init_theta=th)
     assert h.diverged.tolist() == [True, False]
-    assert h.diverged_reason[0] == "weights" and h.diverged_at[0] == 1
+    assert h.diverged_reason[0] == "params" and h.diverged_at[0] == 1
     assert np.isfinite(h.train_loss[0, 0]) and np.isnan(h.train_loss[0, 1:]).all()
-    assert h.steps.tolist() == [1, 3]
+    assert h.grad_evals.tolist() == [1, 3]
     assert not np.all(np.isfinite(h.theta[0]))
     assert "weights overflowed" in classify_run(h, 0)[1]
     assert_array_equal(h.theta[1], th)  # lr = 0 never moves
@@ -234,11 +236,11 @@ def test_stop_rule_freezes_rows_and_ends_the_loop(moons):
         return np.array([t >= 4, False, t >= 9])
 
     h = train(MOONS, moons, [0.1, 0.2, 0.3], epochs=3, stop_rule=stop)
-    assert h.stopped_at.tolist() == [4, -1, 9]
+    assert h.stopped_at.tolist() == [4, NEVER, 9]
     assert not h.diverged.any()
     assert np.isfinite(h.train_loss[0, :5]).all() and np.isnan(h.train_loss[0, 5:]).all()
     assert np.isfinite(h.lr[0, 4]) and np.isnan(h.lr[0, 5])
-    assert h.steps.tolist() == [5, h.T, 10]
+    assert h.grad_evals.tolist() == [5, h.T, 10]
     # the stop_rule saw NaN for rows already frozen
     assert np.isnan(seen[5][0]) and np.isfinite(seen[5][1:]).all()
     # a frozen row keeps the weights it had when it was flagged: 4 updates
@@ -250,7 +252,7 @@ def test_stop_rule_freezes_rows_and_ends_the_loop(moons):
     assert_array_equal(h.train_loss[1], full.train_loss[0])
     # everyone stopped: the loop ends there
     h_all = train(MOONS, moons, [0.1, 0.2], epochs=50, stop_rule=lambda t, b: np.full(2, t >= 6))
-    assert h_all.T == 7 and h_all.steps.tolist() == [7, 7]
+    assert h_all.T == 7 and h_all.grad_evals.tolist() == [7, 7]
 
 
 def _val(d):
@@ -289,7 +291,7 @@ def test_eval_points_steps_and_examples(moons):
     ipe = -(-moons.n_train // 64)
     assert h.iters_per_epoch == ipe and h.T == 3 * ipe
     assert h.eval_iters.tolist() == [0, ipe, 2 * ipe, 3 * ipe]
-    assert h.steps.tolist() == [3 * ipe] and h.examples.tolist() == [3 * moons.n_train]
+    assert h.grad_evals.tolist() == [3 * ipe] and h.examples.tolist() == [3 * moons.n_train]
     assert_allclose(h.val_loss[0, -1], h.final_val_loss[0])
     assert_allclose(h.val_loss[0, 0], evaluate(MOONS, init_params(MOONS, 1, 0), *_val(moons))[0])
     h2 = train(MOONS, moons, [0.1], epochs=3, batch_size=64, eval_every=4, max_iters=10)
@@ -348,9 +350,9 @@ def test_the_four_regimes_get_their_verdicts():
     h = train(spec, data, [1e4, 30.0, 1.0, 0.003], epochs=10, batch_size=64)
     assert isinstance(h, History)
     kinds = [classify_run(h, k)[0] for k in range(4)]
-    assert kinds == ["diverged", "plateaued high", "converged fast", "converging slowly"]
-    assert set(kinds) == set(RUN_KINDS)
+    assert kinds == [Kind.DIVERGED, Kind.PLATEAU, Kind.CONVERGED, Kind.SLOW]
+    assert all(type(k) is Kind for k in kinds)
     text = classify_run(h, 2)[1]
     l0, l1 = h.val_loss[2, 0], h.val_loss[2, -1]
-    assert f"from {l0:.2f} to {l1:.2f}" in text and "epoch" in text
+    assert f"from {fmt.loss(l0)} to {fmt.loss(l1)}" in text and "epoch" in text
     assert "still falling" in classify_run(h, 3)[1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -18,11 +20,11 @@ def open_page(
     ``query`` seeds the URL's query parameters, as a shared link would.
     """
     at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()  # AppTest starts on the default page; the link is followed from there
     for k, v in (query or {}).items():
         at.query_params[k] = v
     if lecture:
         at.query_params["lecture"] = "true"
-    at.run()
     at.switch_page(path)
     at.run()
     assert_ok(at)
@@ -50,6 +52,10 @@ def texts(at: AppTest) -> str:
         "latex",
     ):
         parts.extend(str(e.value) for e in getattr(at, kind))
+    for e in at.get("html"):  # verdict lines (a live region) are HTML: their text, unescaped
+        body = e.proto.body
+        if not body.lstrip().startswith("<style"):
+            parts.append(html.unescape(re.sub(r"<[^>]+>", "", body)))
     return "\n".join(parts)
 
 

@@ -32,7 +32,7 @@ def shows(at, p: TrainParams | None = None, v: ValleyParams | None = None) -> No
     if p is not None:
         r = cached(TRAIN)(p)
         for row in model.rows(p, r):
-            assert f"**{row.label}** — *{row.kind}*: {row.text}" in body
+            assert f"{row.label} — {row.kind}: {row.text}" in body
         assert r.sens.text in body
         assert model.rates_caption(r, model.rate_panels(r)) in body
         assert model.sensitivity_caption(r) in body
@@ -41,7 +41,7 @@ def shows(at, p: TrainParams | None = None, v: ValleyParams | None = None) -> No
     if v is not None:
         rv = cached(VALLEY)(v)
         for row in model.valley_rows(v, rv):
-            assert f"**{row.label}** — *{row.kind}*: {row.text}" in body
+            assert f"{row.label} — {row.kind}: {row.text}" in body
         assert model.valley_rate_caption(rv) in body
 
 
@@ -83,7 +83,7 @@ def test_defaults_the_prediction_and_the_buttons():
     assert at.select_slider(key="ad_beta").value == 1e-3
     shows(at, TrainParams(), ValleyParams())
     assert len(at.get("plotly_chart")) == 5
-    assert "Next: Teacher's guide" in str(at.get("page_link")[-1].proto.label)
+    assert "Next: Teacher's guide" in str(at.main.get("page_link")[-1].proto.label)
     assert address_bar(at) == {}
     # the rate chart carries the model's rates
     r = cached(TRAIN)(TrainParams())
@@ -220,3 +220,8 @@ def test_the_guides_link_in_lecture_mode():
     assert spec["layout"]["font"]["size"] == 20  # projector-sized
     assert "<br>" in spec["layout"]["xaxis"]["title"]["text"]  # panel names wrap on a phone
     assert [e.label for e in at.expander][-1] == "What to try, what to notice"
+    # the guide's old link (the defaults spelled out) opens the same view, with no notice
+    old = {"ad_epochs": "5", "ad_seed": "0", "ad_opt": "SGD"}
+    assert F.from_query(TrainParams, old) == (TrainParams(), [])
+    at = open_page(PAGE, old, lecture=True)
+    assert GUIDE.expect in texts(at) and not at.info

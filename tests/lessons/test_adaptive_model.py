@@ -18,7 +18,6 @@ from engine.descent import run_descent
 from engine.models import ModelSpec
 from engine.optim import Optimizer
 from engine.surfaces import ill_conditioned
-from engine.text import fmt_rate
 from engine.train import classify_run, train
 from engine.verdict import Kind
 from lessons.adaptive import model, view
@@ -140,7 +139,7 @@ def test_no_label_contradicts_its_verdict(name):
         assert row.label == f"{p.name} from {fmt.rate(p.rates[k])}"
         assert row.kind == model.as_kind(classify_run(hd, k, reference=ref)[0])
         fixed_kind = model.as_kind(classify_run(fixed, k, reference=ref)[0])
-        assert f"The same start at a fixed rate: *{fixed_kind}*" in row.text
+        assert f"The same start at a fixed rate: {fixed_kind}," in row.text
         assert (row.kind == Kind.DIVERGED) == bool(hd.diverged[k])
         if hd.diverged[k]:
             assert f"diverged at iteration {int(hd.diverged_at[k])}" in row.text
@@ -162,12 +161,19 @@ def test_captions_name_no_colour_the_dark_theme_redraws():
 def test_old_links_keep_their_labels():
     """Every option is labelled as the old page labelled it (hypergrad's 2-digit rates), so
     saved links and the guide's link still name valid options."""
+    old_labels = {  # as the old page wrote them (hypergrad's 2-digit rate formatter)
+        "ad_lrs": "1e-6 3e-6 1e-5 3e-5 1e-4 3e-4 0.001 0.003 0.01 0.03 0.1 0.3 1",
+        "ad_beta": "0 1e-8 3e-8 1e-7 3e-7 1e-6 3e-6 1e-5 3e-5 1e-4 3e-4 0.001 0.003 0.01 0.03 "
+        "0.1 0.3 1",
+        "ad_betam": "0 0.001 0.003 0.01 0.03 0.1 0.3 1 2",
+        "ad_slr": "1e-5 3e-5 1e-4 3e-4 0.001 0.003 0.01 0.03 0.1 0.3",
+        "ad_sbeta": "0 1e-5 3e-5 1e-4 3e-4 0.001 0.003 0.01 0.03 0.1",
+        "ad_sbetam": "0 0.001 0.003 0.01 0.03 0.1 0.3 1 2",
+    }
     for params in (TrainParams, ValleyParams):
         for spec in F.fields(params).values():
-            if spec.key in ("ad_lrs", "ad_beta", "ad_betam", "ad_slr", "ad_sbeta", "ad_sbetam"):
-                assert [spec.name(o) for o in spec.options] == [
-                    fmt_rate(o, 2) for o in spec.options
-                ]
+            if spec.key in old_labels:
+                assert " ".join(spec.name(o) for o in spec.options) == old_labels[spec.key]
     assert F.field_of(ValleyParams, "kappa").names == ("3", "10", "30", "100")
     old = {
         "ad_lrs": ["1e-4", "0.01"],

@@ -32,7 +32,7 @@ def shows(at, p: Params) -> model.Result:
     r = computed(p)
     body = texts(at)
     for row in model.rows(p, r):
-        assert f"**{row.label}** — *{row.kind}*: {row.text}" in body
+        assert f"{row.label} — {row.kind}: {row.text}" in body
     for words in (
         model.stage1_head(r),
         model.pick_sentence(r),
@@ -169,6 +169,12 @@ def test_the_guides_link_in_lecture_mode():
     assert 1.1 < r.search.best_lr < 1.3 and "14%" in GUIDE.see
     assert r.search.best_loss <= r.full.loss[r.full.best] * 1.01
     assert fmt.pct(r.search.cost / r.grid_cost) == "14%"
+    # the guide's old link (the range spelled out) opens the same view, with no notice
+    old = {"cf_model": "MLP", "cf_range": ["1e-7", "10"]}
+    assert F.from_query(Params, old) == (p, [])
+    at = open_page(PAGE, old, lecture=True)
+    assert GUIDE.expect in texts(at) and not at.info
+    assert {k: v for k, v in address_bar(at).items() if k != "lecture"} == F.to_query(p)
 
 
 @pytest.fixture(scope="module")

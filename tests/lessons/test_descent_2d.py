@@ -83,7 +83,7 @@ def test_defaults_show_slow_zigzag_and_divergence(page):
     th = local_thresholds(s, (0.0, 0.0))
     assert f"2/λmax = {th.diverge:.4g}" in body and f"= {th.best:.4g}**" in body
     assert f"**(κ − 1)/(κ + 1) = {th.contraction_at_best:.4g}**" in body
-    assert "lr = 0.09524 (best)" in body and "lr = 0.105 (above 2/λmax)" in body
+    assert "lr = 0.0952 (best)" in body and "lr = 0.105 (above 2/λmax)" in body
     # lazy tabs: the open one (contours) and the contraction chart below them
     assert chart_keys(at) == ["d2_contour", "d2_contraction"]
     # the theory table: predicted = max|1 - lr·λ|, measured from the runs, and they agree

@@ -148,7 +148,7 @@ def test_curve_figure_with_no_runs(default_run):
 
 def test_loss_figure_is_the_log_gap(default_run):
     s, res, _, _ = default_run
-    fig = fd.loss_figure(res.loss, _labels(res), f_min=0.0, step=12, blowup_step=res.blowup_step)
+    fig = fd.loss_figure(res.loss, _labels(res), f_min=0.0, step=12, blowup_step=res.diverged_at)
     assert fig.layout.yaxis.type == "log"
     lines = [t for t in fig.data if t.name in _labels(res)]
     np.testing.assert_allclose(lines[0].y, 8.0 * 0.81 ** np.arange(31))  # 1/2 (4 * 0.9^k)^2
@@ -157,11 +157,11 @@ def test_loss_figure_is_the_log_gap(default_run):
     assert fig.layout.shapes[0].x0 == 12  # the replay step
     # GD at exactly 1/a lands on the minimum: a gap of exactly 0, drawn at the axis floor
     r = run_descent(get_surface("quadratic"), (4.0,), [1.0, 2.6], steps=30)
-    fig = fd.loss_figure(r.loss, ["one step", "blows up"], f_min=0.0, blowup_step=r.blowup_step)
+    fig = fd.loss_figure(r.loss, ["one step", "blows up"], f_min=0.0, blowup_step=r.diverged_at)
     one = fig.data[0]
     assert one.y[1] == pytest.approx(10 ** fig.layout.yaxis.range[0])
     assert "exactly at the minimum" in one.customdata[1]
-    b = int(r.blowup_step[1])
+    b = int(r.diverged_at[1])
     assert b > 0
     cross = [t for t in fig.data if t.mode == "markers+text"]
     assert cross and cross[0].text[0] == f"blew up (step {b})"
@@ -208,7 +208,7 @@ def test_figures_stay_small():
     xs = np.linspace(-2, 2, 401)
     labels = list("ABCD")
     curve = fd.curve_figure(xs, s.value(xs[:, None]), res.path[:, :, 0], res.loss, labels, step=200)
-    loss = fd.loss_figure(res.loss, labels, f_min=s.f_min, blowup_step=res.blowup_step)
+    loss = fd.loss_figure(res.loss, labels, f_min=s.f_min, blowup_step=res.diverged_at)
     assert len(curve.to_json()) + len(loss.to_json()) < 120_000
 
 

@@ -91,11 +91,11 @@ def test_surface3d_caps_heights_and_drops_points_above_the_cap():
 
 def test_loss_figure_log_gap_and_blowup_marker():
     res = run_descent(S, (2.2, 4.15), [0.05, 0.2], steps=60)
-    assert res.blowup_step[1] > 0
-    fig = loss_figure(res.loss, ["ok", "blows up"], blowup=res.blowup_step.tolist())
+    assert res.diverged_at[1] > 0
+    fig = loss_figure(res.loss, ["ok", "blows up"], blowup=res.diverged_at.tolist())
     assert fig.layout.yaxis.type == "log"
     marks = [t for t in fig.data if t.name == "blows up: blew up"]
-    assert len(marks) == 1 and marks[0].x[0] == res.blowup_step[1]
+    assert len(marks) == 1 and marks[0].x[0] == res.diverged_at[1]
     lines = [t for t in fig.data if t.mode == "lines"]
     assert_allclose(np.asarray(lines[0].y, dtype=float)[:5], res.loss[0, :5])
     assert np.asarray(lines[0].y, dtype=float).min() >= 1e-16
@@ -103,7 +103,7 @@ def test_loss_figure_log_gap_and_blowup_marker():
 
 def test_loss_figure_without_a_minimum_is_linear_and_survives_minus_infinity():
     res = run_descent(saddle(), (1.8, 0.05), [0.1, 1.5], steps=50)
-    fig = loss_figure(res.loss, ["slow", "fast"], gap=False, blowup=res.blowup_step.tolist())
+    fig = loss_figure(res.loss, ["slow", "fast"], gap=False, blowup=res.diverged_at.tolist())
     assert fig.layout.yaxis.type == "linear"
     lo, hi = fig.layout.yaxis.range
     assert np.isfinite(lo) and np.isfinite(hi) and lo < -1 < hi

@@ -12,6 +12,7 @@ import pytest
 from engine.data import load_dataset
 from engine.models import ModelSpec
 from engine.train import classify_run, train
+from engine.verdict import Kind
 from lessons.four_regimes import (
     DEFAULT_RATES,
     LR_GRID,
@@ -78,8 +79,8 @@ def test_presets_show_the_regimes(model, data):
     """The suggested rates tell the four stories at the default epochs, batch and seed."""
     h, verdicts = engine_run(model, data, PRESETS[(model, data)])
     kinds = [k for k, _ in verdicts]
-    assert kinds[0] == "diverged" and kinds[2] == "converged fast"
-    assert kinds[3] == "converging slowly"
+    assert kinds[0] == Kind.DIVERGED and kinds[2] == Kind.CONVERGED
+    assert kinds[3] == Kind.SLOW
     assert not h.diverged[1] and h.final_val_loss[1] > 1.25 * h.final_val_loss[2]
     if model == "softmax":
         assert kinds == list(QUIZ_KINDS)

@@ -10,9 +10,11 @@ import math
 import pytest
 
 from engine.data import load_dataset
+from engine.fmt import pct
 from engine.models import ModelSpec
-from engine.range_test import range_test
+from engine.range_test import DESCENT_TOL, range_test
 from engine.train import classify_run, train
+from engine.verdict import NEVER
 from lessons.ui.widgets import fmt_lr
 from tests.lessons.apptest import assert_ok, open_page, texts
 
@@ -129,7 +131,7 @@ def test_defaults_show_the_engine_suggestions_and_hand_on_the_bounds(page):
     assert f"{fmt_lr(lo3)} … {fmt_lr(hi3)}" in body
     # the defaults show the point: the loss falls, then the run blows up; Smith's max is
     # below where it stopped and above where the loss started to fall
-    assert r.stopped_at is not None
+    assert r.diverged_at != NEVER
     assert b.start.lr < b.max_lr.lr < r.lrs[-1]
     check_bounds(at, r)
     assert at.session_state["rt_bounds"]["max_lr"] == b.max_lr.lr
@@ -220,7 +222,7 @@ def test_a_range_that_is_too_low_gives_no_suggestion_and_says_why():
     assert all(s.lr is None for s in r.suggestions())
     check_suggestions(at, r)
     reasons = "\n".join(v for _, v in shown_table(at).values())
-    assert "no suggestion: the smoothed loss never fell more than 2%" in reasons
+    assert f"no suggestion: the smoothed loss never fell more than {pct(DESCENT_TOL)}" in reasons
     # no max: nothing is handed on, and the page says so; nothing to try either
     assert "rt_bounds" not in at.session_state
     body = texts(at)

@@ -75,3 +75,18 @@ def test_table_holds_the_steps_so_far():
     df = model.table(r.params, r)
     assert list(df["step"]) == [0, 1, 2, 3]
     np.testing.assert_allclose(df["w"], [4, 2, 1, 0.5])
+
+
+def test_take_home_code_carries_the_view_and_reproduces_the_walk():
+    import contextlib
+    import io
+
+    p = Params(lr=1.5, a=2.0, w0=-3.0, steps=4)
+    r = model.compute(p)
+    th = model.takehome(p, r)
+    for src in (th.engine.source, th.torch.source):
+        assert "1.5" in src and "2.0" in src and "-3.0" in src
+    ns: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(th.engine.source, ns)  # noqa: S102
+    np.testing.assert_array_equal(ns["result"].path[0, :, 0], r.path)

@@ -1,0 +1,322 @@
+"""The few lines of LR Lab's engine that recompute a page's view, with the page's seed.
+
+Each builder writes ``from engine import ...`` and one or two engine calls with every value
+the view depends on, then prints the view's verdicts in words.  Run from the LR Lab folder
+(or with it on ``sys.path``); the numbers are the page's, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from engine.child import parse_sequence
+from engine.descent import MAX_RUNS, MAX_STEPS, POLYAK
+from engine.optim import Optimizer
+from engine.range_test import MAX_ITERS, _check_beta, _check_stop_factor, lr_ramp
+from takehome.optim import as_optimizer
+from takehome.schedules import ScheduleSpec, engine_schedule
+from takehome.snippet import Snippet, call, kwargs, lit
+from takehome.surfaces import FunctionSpec
+from takehome.training import ModelData
+
+__all__ = [
+    "engine_child",
+    "engine_descent",
+    "engine_hypergradient",
+    "engine_range_test",
+    "engine_train",
+    "optimizer_code",
+]
+
+_DEFAULT = Optimizer()
+
+
+def optimizer_code(optimizer: Optimizer | str) -> str:
+    """``Optimizer("name", ...)`` with the fields that differ from the defaults (so it builds
+    an equal object).
+
+    >>> optimizer_code(Optimizer("adam", hypergrad="additive", hyper_lr=1e-7))
+    'Optimizer("adam", hypergrad="additive", hyper_lr=1e-07)'
+    """
+    opt = as_optimizer(optimizer)
+    fields = [
+        (name, getattr(opt, name))
+        for name in ("momentum", "beta1", "beta2", "eps", "hypergrad", "hyper_lr")
+        if getattr(opt, name) != getattr(_DEFAULT, name)
+    ]
+    extra = f", {kwargs(fields)}" if fields else ""
+    return f"Optimizer({lit(opt.name)}{extra})"
+
+
+def _data_lines(md: ModelData) -> list[str]:
+    return [
+        f"data = load_dataset({lit(md.dataset)}, seed={lit(md.data_seed)})",
+        f"spec = {md.spec_call}",
+    ]
+
+
+def _schedule_code(schedule: ScheduleSpec) -> str:
+    key, params, *rest = schedule
+    p = dict(params.items() if isinstance(params, Mapping) else params)
+    if rest:
+        then_key, then_params = rest[0]
+        tp = dict(then_params.items() if isinstance(then_params, Mapping) else then_params)
+        engine_schedule(key, p, (then_key, tp))  # validates
+        p.setdefault("base_lr", None)
+        inner = f"make_schedule({lit(then_key)}{', ' if tp else ''}{kwargs(tp)})"
+        args = [lit(key), *(f"{k}={lit(v)}" for k, v in p.items()), f"then={inner}"]
+        return call("schedule = make_schedule", args)
+    engine_schedule(key, p)  # validates
+    return call("schedule = make_schedule", [lit(key), *(f"{k}={lit(v)}" for k, v in p.items())])
+
+
+def _rates(lrs: Sequence[float]) -> list[float]:
+    rates = [float(v) for v in lrs]
+    if not rates or not all(math.isfinite(v) and v >= 0 for v in rates):
+        raise ValueError("give one or more finite learning rates >= 0")
+    return rates
+
+
+def engine_train(
+    *,
+    dataset: str = "digits",
+    data_seed: int = 0,
+    subset: float = 1.0,
+    model: str = "mlp",
+    hidden: Sequence[int] = (32,),
+    activation: str = "relu",
+    lrs: Sequence[float] = (0.1,),
+    optimizer: Optimizer | str = "sgd",
+    schedule: ScheduleSpec | None = None,
+    epochs: int | None = 5,
+    max_iters: int | None = None,
+    batch_size: int | None = 64,
+    seed: int = 0,
+    eval_every: int | None = None,
+) -> Snippet:
+    """``history = train(...)``: K models at once, one per rate (or one on a schedule), and
+    what happened to each run in words (with hypergradient descent: what it did to the rate).
+
+    Arguments as :func:`engine.train.train` (the model and data as
+    :func:`takehome.torch_model_data`).
+    """
+    md = ModelData(dataset, data_seed, subset, model, hidden, activation, batch_size, seed)
+    opt = as_optimizer(optimizer)
+    if epochs is None and max_iters is None:
+        raise ValueError("give epochs or max_iters")
+    imports = ["from engine import ModelSpec, Optimizer, classify_run, load_dataset, train"]
+    lines = _data_lines(md)
+    args = ["spec", "data"]
+    if schedule is not None:
+        if opt.hypergrad is not None:
+            raise ValueError("a hypergradient optimiser sets its own rate: no schedule with it")
+        imports.append("from engine import make_schedule")
+        lines.append(_schedule_code(schedule))
+        args.append("[float(schedule(0))]")
+    else:
+        args.append(lit(_rates(lrs)))
+    args.append(f"optimizer={optimizer_code(opt)}")
+    args.append(f"epochs={lit(None if epochs is None else int(epochs))}")
+    if max_iters is not None:
+        args.append(f"max_iters={lit(int(max_iters))}")
+    args += [f"batch_size={lit(md.batch_size)}", f"seed={lit(md.seed)}"]
+    if schedule is not None:
+        args.append("schedule=schedule")
+    if eval_every is not None:
+        args.append(f"eval_every={lit(int(eval_every))}")
+    if md.subset < 1.0:
+        args.append(f"subset={lit(md.subset)}")
+    lines += [
+        call("history = train", args),
+        "for k in range(history.K):",
+        "    kind, words = classify_run(history, k)",
+        '    print(f"{history.labels[k]}: {words}")',
+    ]
+    if opt.hypergrad is not None:
+        imports.append("from engine.hypergrad import rate_story")
+        lines.append('    print(f"    {rate_story(history.lr[k], float(history.lrs[k]))}")')
+    return Snippet("\n".join(lines), tuple(imports))
+
+
+def engine_hypergradient(
+    *,
+    family: str = "sgd",
+    rule: str = "additive",
+    beta: float = 1e-3,
+    lrs: Sequence[float] = (1e-5, 1e-3, 1e-1),
+    dataset: str = "digits",
+    model: str = "softmax",
+    hidden: Sequence[int] = (32,),
+    epochs: int = 3,
+    batch_size: int | None = 64,
+    seed: int = 0,
+) -> Snippet:
+    """The adaptive page's comparison: the same K models at fixed rates and with hypergradient
+    descent from those rates; what HD did to each rate, and how much less the final loss
+    depends on the starting rate (:func:`engine.hypergrad.sensitivity`)."""
+    hd_opt = Optimizer(family, hypergrad=rule, hyper_lr=float(beta))
+    md = ModelData(dataset, 0, 1.0, model, hidden, "relu", batch_size, seed)
+    rates = lit(_rates(lrs))
+    common = [
+        f"epochs={lit(int(epochs))}",
+        f"batch_size={lit(md.batch_size)}",
+        f"seed={lit(md.seed)}",
+    ]
+    lines = [
+        *_data_lines(md),
+        call(
+            "fixed = train", ["spec", "data", rates, f"optimizer={optimizer_code(family)}", *common]
+        ),
+        call("hd = train", ["spec", "data", rates, f"optimizer={optimizer_code(hd_opt)}", *common]),
+        "for k in range(hd.K):",
+        '    print(f"{hd.labels[k]}: {rate_story(hd.lr[k], float(hd.lrs[k]))}")',
+        call(
+            "words = sensitivity",
+            [
+                "hd.lrs",
+                "fixed.final_val_loss",
+                "hd.final_val_loss",
+                f"label={lit(hd_opt.label)}",
+                f"beta={lit(float(beta))}",
+            ],
+        ),
+        "print(words.text)",
+    ]
+    imports = (
+        "from engine import ModelSpec, Optimizer, load_dataset, train",
+        "from engine.hypergrad import rate_story, sensitivity",
+    )
+    return Snippet("\n".join(lines), imports)
+
+
+def engine_range_test(
+    *,
+    dataset: str = "digits",
+    data_seed: int = 0,
+    model: str = "mlp",
+    hidden: Sequence[int] = (32,),
+    activation: str = "relu",
+    optimizer: Optimizer | str = "sgd",
+    min_lr: float = 1e-7,
+    max_lr: float = 10.0,
+    num_iter: int = 100,
+    mode: str = "exponential",
+    beta: float = 0.98,
+    stop_factor: float | None = 4.0,
+    batch_size: int | None = 64,
+    seed: int = 0,
+    val_every: int | None = None,
+) -> Snippet:
+    """``result = range_test(...)`` with the page's values, and every rule's suggestion."""
+    md = ModelData(dataset, data_seed, 1.0, model, hidden, activation, batch_size, seed)
+    if isinstance(num_iter, bool) or int(num_iter) != num_iter or not 2 <= num_iter <= MAX_ITERS:
+        raise ValueError(f"num_iter must be a whole number in 2 ... {MAX_ITERS}")
+    lr_ramp(float(min_lr), float(max_lr), int(num_iter), mode)  # validates
+    args = [
+        ("min_lr", float(min_lr)),
+        ("max_lr", float(max_lr)),
+        ("num_iter", int(num_iter)),
+        ("mode", mode),
+        ("beta", _check_beta(beta)),
+        ("stop_factor", _check_stop_factor(stop_factor)),
+    ]
+    tail = [("batch_size", md.batch_size), ("seed", md.seed)]
+    if val_every is not None:
+        tail.append(("val_every", int(val_every)))
+    lines = [
+        *_data_lines(md),
+        call(
+            "result = range_test",
+            [
+                "spec",
+                "data",
+                *(f"{k}={lit(v)}" for k, v in args),
+                f"optimizer={optimizer_code(optimizer)}",
+                *(f"{k}={lit(v)}" for k, v in tail),
+            ],
+        ),
+        "for s in result.suggestions():",
+        "    shown = 'no suggestion' if s.lr is None else f'{s.lr:.3g}'",
+        '    print(f"{s.rule:>13}: {shown} ({s.reason})")',
+    ]
+    imports = ("from engine import ModelSpec, Optimizer, load_dataset, range_test",)
+    return Snippet("\n".join(lines), imports)
+
+
+def engine_descent(
+    spec: FunctionSpec,
+    x0: Sequence[float],
+    *,
+    lrs: Sequence[float] = (),
+    optimizer: Optimizer | str = "sgd",
+    runs: Sequence[tuple[Optimizer | str, float]] | None = None,
+    steps: int = 50,
+) -> Snippet:
+    """``result = run_descent(...)`` (K rates, one optimiser) or ``run_many(...)`` (``runs``:
+    ``(optimizer, lr)`` pairs) on the page's loss ``spec`` (:func:`takehome.function_spec`),
+    and every run's verdict.  ``optimizer="polyak"`` is Polyak's step (``lrs``: multipliers)."""
+    if isinstance(steps, bool) or int(steps) != steps or not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be a whole number in 1 ... {MAX_STEPS}")
+    start = tuple(float(v) for v in x0)
+    if len(start) != spec.dim or not all(math.isfinite(v) for v in start):
+        raise ValueError(f"the start needs {spec.dim} finite coordinate(s)")
+    imports = ["from engine import Optimizer"]
+    if spec.key == "custom":
+        imports.append("from engine import parse_function")
+        window = tuple(tuple(float(v) for v in pair) for pair in spec.window or ())
+        surface = call(
+            "surface = parse_function",
+            [lit(spec.formula), lit(tuple(spec.variables)), f"window={lit(window)}"],
+        )
+    else:
+        imports.append("from engine import get_surface")
+        sep = ", " if spec.params else ""
+        surface = f"surface = get_surface({lit(spec.key)}{sep}{kwargs(spec.params)})"
+    if runs is not None:
+        pairs = [(optimizer_code(o), float(r)) for o, r in runs]
+        if not 1 <= len(pairs) <= MAX_RUNS:
+            raise ValueError(f"give between 1 and {MAX_RUNS} runs")
+        configs = "[\n" + "".join(f"        ({o}, {lit(r)}),\n" for o, r in pairs) + "    ]"
+        imports.append("from engine import run_many")
+        run = call(
+            "result = run_many", ["surface", lit(start), configs, f"steps={lit(int(steps))}"]
+        )
+        if len(pairs) == 1 or "\n" not in run:
+            one = ", ".join(f"({o}, {lit(r)})" for o, r in pairs)
+            run = call(
+                "result = run_many", ["surface", lit(start), f"[{one}]", f"steps={lit(int(steps))}"]
+            )
+    else:
+        rates = _rates(lrs)
+        opt = lit(POLYAK) if optimizer == POLYAK else optimizer_code(optimizer)
+        imports.append("from engine import run_descent")
+        run = call(
+            "result = run_descent",
+            ["surface", lit(start), lit(rates), f"optimizer={opt}", f"steps={lit(int(steps))}"],
+        )
+    lines = [
+        surface,
+        run,
+        "for label, verdict in zip(result.labels, result.verdicts):",
+        '    print(f"{label}: {verdict.text}")',
+    ]
+    return Snippet("\n".join(lines), tuple(imports))
+
+
+def engine_child(sequence: str, lrs: Sequence[float], *, mode: str = "colour") -> Snippet:
+    """The child and the dogs: ``learn_colour`` (the colour child) or ``learn_features`` (the
+    feature child) on the page's sequence at the page's rates, and each rate's outcome."""
+    seq = parse_sequence(sequence)  # validated, canonical: letters B, W, C, K only
+    rates = _rates(lrs)
+    if mode not in ("colour", "features"):
+        raise ValueError("mode must be 'colour' or 'features'")
+    fn = "learn_colour" if mode == "colour" else "learn_features"
+    outcomes = "colour_outcomes" if mode == "colour" else "feature_outcomes"
+    lines = [
+        f"run = {fn}({lit(seq)}, {lit(rates)})",
+        f"for lr, outcome in zip(run.lr, {outcomes}(run)):",
+        '    print(f"lr = {lr:g}: {outcome.headline}. {outcome.text}")',
+    ]
+    imports = (f"from engine.child import {outcomes}, {fn}",)
+    return Snippet("\n".join(lines), imports)
