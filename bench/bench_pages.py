@@ -95,9 +95,9 @@ def figure_bytes(at: AppTest) -> int:
 
 def run_page(info: pages.PageInfo, query: dict | None = None) -> tuple[float, float, int]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()  # the default page first: it drops keys that are not its own from the address
     for k, v in (query or {}).items():
         at.query_params[k] = v
-    at.run()
     at.switch_page(info.path)
     t0 = time.perf_counter()
     at.run()

@@ -132,9 +132,9 @@ def views() -> list[tuple[str, str, dict]]:
 
 def open_view(path: str, query: dict) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()  # the default page first: it drops keys that are not its own from the address
     for k, v in query.items():
         at.query_params[k] = v
-    at.run()
     at.switch_page(path)
     at.run()
     return at
