@@ -120,7 +120,7 @@ def search_figure(
     stages : sequence of (name, lrs, final_loss, status)
         At most two stages (stage 1 circles, stage 2 squares, each in its own colour);
         ``status`` from :func:`~lessons.coarse_to_fine.model.classify`.  A stalled run is drawn
-        hollow, a diverged one as an ``x`` at the top edge with the word "diverged".
+        hollow, a diverged one as an ``x`` at the top edge (named in the legend).
     pick : (lr, loss) or None
         The chosen rate, a large star with its value written beside it.
     interval : (lo, hi), optional
@@ -169,23 +169,18 @@ def search_figure(
                 "layer": "below",
             }
         ]
-        if zoom is None:
-            # an annotation on a log axis is placed by log10 of the value; past the middle of
-            # the axis the label ends at the interval's right edge, so it stays on the chart
-            right = math.log10(interval[0]) > 0.5 * (xlo + xhi)
-            layout["annotations"] = [
+        if zoom is None:  # named in the legend: a label on the chart collided with the ×s
+            data.append(
                 {
-                    "text": "stage 2 searched here",
-                    "xref": "x",
-                    "yref": "y domain",
-                    "x": math.log10(interval[1] if right else interval[0]),
-                    "y": 1,
-                    "xanchor": "right" if right else "left",
-                    "yanchor": "top",
-                    "showarrow": False,
-                    "font": {"color": color(1)},
+                    "type": "scatter",
+                    "x": [None],
+                    "y": [None],
+                    "mode": "markers",
+                    "name": "stage 2 searched here (shaded)",
+                    "marker": {"symbol": "square", "size": 14, "color": color(1), "opacity": 0.3},
+                    "hoverinfo": "skip",
                 }
-            ]
+            )
     if full is not None:
         fl = np.asarray(full[1], dtype=np.float64)
         data.append(
@@ -238,16 +233,13 @@ def search_figure(
             )
         if (~ok).any():
             n_bad = int((~ok).sum())
-            data.append(
-                {
+            data.append(  # named in the legend ("stage 1: diverged"); words on the chart ran
+                {  # into each other and off its right edge
                     "type": "scatter",
                     "x": x[~ok],
                     "y": np.full(n_bad, top),
-                    "mode": "markers+text",
+                    "mode": "markers",
                     "name": f"{name.split(':')[0]}: diverged",
-                    "text": ["diverged"] * n_bad,
-                    "textposition": "bottom center",
-                    "textfont": {"color": color(ci)},
                     "marker": {"color": color(ci), "size": 14, "symbol": "x"},
                     "hovertemplate": "lr %{x:.3g}: diverged<extra></extra>",
                 }
