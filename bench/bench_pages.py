@@ -95,7 +95,7 @@ def figure_bytes(at: AppTest) -> int:
 
 def run_page(info: pages.PageInfo, query: dict | None = None) -> tuple[float, float, int]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.run()  # the default page first: it drops keys that are not its own from the address
+    at.run()  # the default page first: it would remove another page's keys from the link
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.switch_page(info.path)

@@ -132,7 +132,7 @@ def views() -> list[tuple[str, str, dict]]:
 
 def open_view(path: str, query: dict) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()  # the default page first: it drops keys that are not its own from the address
+    at.run()  # the default page first: it would remove another page's keys from the link
     for k, v in query.items():
         at.query_params[k] = v
     at.switch_page(path)

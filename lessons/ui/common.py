@@ -4,7 +4,9 @@
   that trains "the MLP on the digits" trains the same one;
 * learning-rate grids: :func:`rate_grid` builds every page's log grid (each page keeps its own
   range and density, so the values its links carry stay valid) and :func:`snap` moves a rate
-  to the nearest grid value on a log scale.
+  to the nearest grid value on a log scale;
+* curves: :func:`binned` averages a per-iteration series over bins of iterations (what the
+  training-loss charts draw, and what their captions quote).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 from engine.data import Dataset, load_dataset
 from engine.models import ModelSpec
 
-__all__ = ["BATCH", "HIDDEN", "data_and_spec", "rate_grid", "snap"]
+__all__ = ["BATCH", "HIDDEN", "binned", "data_and_spec", "rate_grid", "snap"]
 
 #: hidden layer widths of "the MLP" on every page
 HIDDEN: tuple[int, ...] = (32,)
@@ -78,3 +80,36 @@ def snap(lr: float, grid: Sequence[float], lo: float = 0.0, hi: float = math.inf
     pool = inside if inside.size else arr
     target = math.log(min(max(float(lr), arr[0]), arr[-1]))
     return float(pool[np.argmin(np.abs(np.log(pool) - target))])
+
+
+def binned(y: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means of ``y`` over consecutive bins of ``width`` iterations.
+
+    A last bin shorter than half a bin joins the one before it (a lone noisy point would
+    otherwise end the curve).
+
+    Returns ``(centres, means)``: the centre of each bin in iterations (``(first + last) / 2``)
+    and the mean of its finite values (NaN when a bin has none, e.g. after a divergence).
+
+    >>> binned(np.array([1.0, 3.0, 5.0, 7.0, 9.0]), 2)
+    (array([0.5, 2.5, 4. ]), array([2., 6., 9.]))
+    >>> binned(np.array([1.0, 3.0, 5.0, 7.0, 9.0, 11.0, 13.0]), 3)
+    (array([1. , 4.5]), array([ 3., 10.]))
+    """
+    y = np.asarray(y, dtype=np.float64)
+    w = max(1, int(width))
+    n = y.shape[0]
+    starts = np.arange(0, n, w)
+    if starts.size > 1 and n - starts[-1] < (w + 1) // 2:
+        starts = starts[:-1]  # a short last bin joins the one before it (no noisy lone point)
+    ends = np.append(starts[1:], n)
+    finite = np.isfinite(y)
+    vals = np.where(finite, y, 0.0)
+    csum = np.concatenate([[0.0], np.cumsum(vals)])
+    ccount = np.concatenate([[0], np.cumsum(finite)])
+    total = csum[ends] - csum[starts]
+    count = ccount[ends] - ccount[starts]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    centres = (starts + ends - 1) / 2.0
+    return centres, means

@@ -125,10 +125,8 @@ class Field:
         """``value`` as URL text (a list: one entry per value)."""
         if self.kind == "flag":
             return ["true" if value else "false"]
-        if self.kind == "multi":  # no choice at all: the key with an empty value
+        if self.kind in ("multi", "span"):  # nothing chosen: the key with an empty value
             return [self.name(v) for v in value] or [""]
-        if self.kind == "span":
-            return [self.name(v) for v in value]
         if self.kind == "choice":
             return [self.name(value)]
         if self.kind == "number":
@@ -255,10 +253,10 @@ class Field:
         return _NO
 
     def _parse_many(self, raw: list[str]) -> tuple[Any, Notice | None]:
+        if self.kind == "multi" and [r.strip() for r in raw] == [""]:
+            return (), None  # nothing chosen (what :meth:`encode` writes for it)
         picked, bad = [], []
         for r in raw[:MAX_VALUES]:
-            if self.kind == "multi" and not r.strip():
-                continue  # an empty value: no choice (how an empty selection is written)
             o = self._option(r.strip()) if len(r) <= MAX_RAW else _NO
             if o is _NO:
                 bad.append(r)

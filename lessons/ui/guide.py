@@ -118,7 +118,7 @@ PLAN: tuple[Step, ...] = (
         expect="worth refining",
     ),
     Step(
-        "lessons/range_test.py",
+        "lessons/range_test/page.py",
         6,
         "Read Smith's recipe aloud, then show the curve: the loss against a rate that grows every "
         "iteration. Point at the band between Smith's min and max. Scroll to *Try it*.",
@@ -131,7 +131,7 @@ PLAN: tuple[Step, ...] = (
         expect="The *valley* rule suggests lr =",
     ),
     Step(
-        "lessons/cyclical.py",
+        "lessons/cyclical/page.py",
         4,
         "The bounds come from the range test. Show the schedule chart (the rate climbs and falls "
         "between them), then the race to 95% validation accuracy.",

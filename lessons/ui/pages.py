@@ -78,14 +78,14 @@ LESSONS: tuple[PageInfo, ...] = (
         "Sweep decades on a small subset, then refine: precision only where it pays.",
     ),
     PageInfo(
-        "lessons/range_test.py",
+        "lessons/range_test/page.py",
         "Range test",
         ":material/trending_down:",
         "range-test",
         "Raise the rate every iteration and read the bounds off the loss curve (Smith).",
     ),
     PageInfo(
-        "lessons/cyclical.py",
+        "lessons/cyclical/page.py",
         "Cyclical schedules",
         ":material/cycle:",
         "cyclical-schedules",

@@ -67,36 +67,31 @@ def test_for_dark_turns_dark_labels_and_threshold_lines_light():
     assert fig.layout.annotations[0].font.color == "#333"
 
 
-def test_styled_builds_the_figure_style_gives_in_one_pass():
+def test_styled_dicts_are_the_same_figure_as_style():
+    """``styled`` (plain dicts, validated once) draws exactly what ``style`` draws."""
+    import json
+
+    import numpy as np
+
     from lessons.ui.style import styled
 
     data = [
-        {
-            "type": "scatter",
-            "x": [1, 2],
-            "y": [3, 4],
-            "line": {"width": 2.0},
-            "marker": {"size": 8},
-        },
-        {
-            "type": "scatter",
-            "x": [1, 2],
-            "y": [3, 4],
-            "xaxis": "x2",
-            "yaxis": "y2",
-            "marker": {"size": [1, 2]},
-        },
-        {"type": "bar", "x": ["a"], "y": [1]},
+        {"type": "scatter", "x": np.arange(3.0), "y": [1, 2, 3], "line": {"width": 2.0}},
+        {"type": "scatter", "x": [0], "y": [1], "marker": {"size": 9}, "xaxis": "x2"},
+        {"type": "scatter", "x": [0, 1], "y": [1, 2], "marker": {"size": [3, 4]}},
     ]
-    layout = {
-        "title": "t",
-        "legend": {"traceorder": "normal"},
-        "xaxis": {"domain": [0, 0.48], "type": "log"},
-        "xaxis2": {"domain": [0.52, 1], "anchor": "y2"},
-        "yaxis2": {"anchor": "x2", "matches": "y", "title": {"text": "y2"}},
-    }
-    for big in (False, True):
-        for legend in (False, True):
-            want = style(go.Figure(data=data, layout=layout), big=big, legend=legend, height=300)
-            got = styled(data, layout, big=big, legend=legend, height=300)
-            assert got.to_plotly_json() == want.to_plotly_json()
+    layouts = [
+        {"xaxis": {"title": {"text": "epoch"}}, "annotations": [{"text": "a", "x": 0, "y": 0}]},
+        {"title": {"text": "T"}, "xaxis2": {"anchor": "y2"}, "yaxis2": {"domain": [0, 0.3]}},
+        {"legend": {"y": 0.5, "font": {"color": "red"}}, "margin": {"t": 3}},
+    ]
+    then = {"legend": {"y": -0.2, "yanchor": "top"}, "margin": {"t": 40}}
+    for layout in layouts:
+        for big in (False, True):
+            for after in (None, then):
+                old = style(go.Figure(data=data, layout=layout), height=300, big=big)
+                if after:
+                    old.update_layout(after)
+                new = styled(data, layout, height=300, big=big, then=after)
+                assert json.loads(new.to_json()) == json.loads(old.to_json())
+    assert data[0]["line"]["width"] == 2.0 and "height" not in layouts[0]  # left unchanged
