@@ -75,7 +75,7 @@ LESSONS: tuple[PageInfo, ...] = (
         "A real classifier trained at very high, high, good and low learning rates.",
     ),
     PageInfo(
-        "lessons/coarse_to_fine.py",
+        "lessons/coarse_to_fine/page.py",
         "Coarse-to-fine search",
         ":material/travel_explore:",
         "coarse-to-fine",
@@ -96,7 +96,7 @@ LESSONS: tuple[PageInfo, ...] = (
         "Triangular, triangular2, exp_range and 1cycle against a constant rate.",
     ),
     PageInfo(
-        "lessons/adaptive.py",
+        "lessons/adaptive/page.py",
         "Adaptive learning rate",
         ":material/auto_graph:",
         "adaptive-learning-rate",
