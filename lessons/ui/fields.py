@@ -114,6 +114,8 @@ class Field:
     aliases: tuple[str, ...] = ()
     help: str | None = None
     auto: str = "the value the page works out"
+    #: a "multi" field: at most this many options at once (None: any number)
+    max_count: int | None = None
 
     # ------------------------------------------------------------------ labels and text
     def name(self, option: Any) -> str:
@@ -301,6 +303,11 @@ class Field:
             return self.default, self._notice(
                 raw, self._not_a_choice(), f"the default, {self.show(self.default)}"
             )
+        if self.max_count is not None and len(value) > self.max_count:
+            value = value[: self.max_count]
+            return value, self._notice(
+                raw, f"picks more than {self.max_count} at once", self.show(value)
+            )
         if bad or len(raw) > MAX_VALUES:
             why = self._not_a_choice() if bad else f"gives more than {MAX_VALUES} values"
             return value, self._notice(raw, why, self.show(value))
@@ -450,8 +457,10 @@ def multi(
     names: Sequence[str] | Mapping[Any, str] | Callable[[Any], str] | None = None,
     aliases: tuple[str, ...] = (),
     help: str | None = None,
+    max_count: int | None = None,
 ) -> Any:
-    """Any subset of ``options``, kept in the options' order."""
+    """Any subset of ``options`` (at most ``max_count`` of them), kept in the options' order;
+    a link with more keeps the first ``max_count`` in that order, with a notice."""
     options = tuple(options)
     return _field(
         Field(
@@ -463,6 +472,7 @@ def multi(
             names=_names(options, names),
             aliases=aliases,
             help=help,
+            max_count=max_count,
         )
     )
 

@@ -106,7 +106,7 @@ PLAN: tuple[Step, ...] = (
         expect="not shown yet",
     ),
     Step(
-        "lessons/coarse_to_fine.py",
+        "lessons/coarse_to_fine/page.py",
         5,
         "Choosing a rate by search: one rate per decade, 1e-7 to 10, trained briefly on a fifth "
         "of the data (an MLP on the digits); then a closer look inside the best decade on all "
@@ -114,9 +114,9 @@ PLAN: tuple[Step, ...] = (
         "Nine rates, 3 epochs, a fifth of the data: how many deserve a closer look? And what "
         "does the whole search cost compared with trying 57 rates on all the data?",
         "Five rates stall, 10 diverges, only 0.1 and 1 are worth refining; stage 2 picks about "
-        "1.2, as good as the brute-force grid, for about 14% of its steps. Successive halving "
+        "1.2, as good as the brute-force grid, for about 14% of its cost. Successive halving "
         "prunes even harder.",
-        {"cf_model": "MLP", "cf_range": ["1e-7", "10"]},
+        {"cf_model": "MLP"},  # the range's default is now 1e-7 ... 10
         expect="worth refining",
     ),
     Step(
@@ -146,7 +146,7 @@ PLAN: tuple[Step, ...] = (
         expect="Smith's headline claim",
     ),
     Step(
-        "lessons/adaptive.py",
+        "lessons/adaptive/page.py",
         3,
         "Five copies of the same classifier start at rates 10,000x apart; hypergradient descent "
         "adjusts each rate while it trains (Baydin et al., 2018). Show the two rate panels, "
@@ -156,7 +156,7 @@ PLAN: tuple[Step, ...] = (
         "The fixed rates stay flat lines; the HD rates climb towards each other to about 0.07 "
         "within a few dozen iterations, and the spread of final losses shrinks about 20x. The "
         "price: one extra copy of the gradient and one dot product per step.",
-        {"ad_epochs": "5", "ad_seed": "0", "ad_opt": "SGD"},
+        {},  # the defaults: 5 epochs, seed 0, SGD
         expect="less sensitive to the starting rate",
     ),
 )

@@ -51,13 +51,14 @@ CHANGES: dict[str, dict[str, object]] = {
         "cy_epochs": 6,
         "cy_seed": 2,
     },
-    "lessons/coarse_to_fine.py": {
-        "cf_model": "MLP",
+    "lessons/coarse_to_fine/page.py": {
         "cf_range": (1e-6, 10.0),
         "cf_sampling": "random",
         "cf_seed": 3,
+        "cf_subset": 0.5,
+        "cf_halving": False,
     },
-    "lessons/adaptive.py": {
+    "lessons/adaptive/page.py": {
         "ad_lrs": [1e-4, 0.01, 1.0],
         "ad_rule": "multiplicative",
         "ad_epochs": 3,
