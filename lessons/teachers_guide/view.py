@@ -57,5 +57,6 @@ LESSON = Lesson(
     intro=model.intro(),
     narrative=model.NARRATIVE,
     narrative_label="How to use this guide",
+    poll_start=True,
     sections=(Section(params=Params, compute=model.compute, controls=read_controls, show=show),),
 )

@@ -192,16 +192,21 @@ def select_slider(
 
 
 def span_slider(spec: F.Field, *, label: str | None = None, **kw: Any) -> tuple:
-    """A range slider over the field's options: returns ``(low, high)``."""
+    """A range slider over the field's options: returns ``(low, high)``.
+
+    The default pair is always passed (a value kept in session state still wins): Streamlit
+    decides from ``value`` whether a select slider is a range, and without it draws (and
+    sends back) a single value on the next run."""
     kw.setdefault("help", spec.help)
-    if spec.key in st.session_state:
-        st.session_state[spec.key] = tuple(st.session_state[spec.key])
+    cur = st.session_state.get(spec.key)
+    if isinstance(cur, list):
+        st.session_state[spec.key] = tuple(cur)
     v = st.select_slider(
         _label(spec, label),
         options=list(spec.options),
         key=spec.key,
         format_func=spec.name,
-        **_default_kw(spec, "value", tuple(spec.default)),
+        value=tuple(spec.default),
         **kw,
     )
     return tuple(v)
@@ -261,8 +266,11 @@ def segmented(
 
 
 def multiselect(spec: F.Field, *, label: str | None = None, **kw: Any) -> tuple:
-    """Several of the field's options (kept in the options' order)."""
+    """Several of the field's options (kept in the options' order; at most the field's
+    ``max_count``)."""
     kw.setdefault("help", spec.help)
+    if spec.max_count is not None:
+        kw.setdefault("max_selections", spec.max_count)
     v = st.multiselect(
         _label(spec, label),
         list(spec.options),

@@ -35,6 +35,7 @@ P(lr=0.1, n=0)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -113,15 +114,32 @@ class Field:
     aliases: tuple[str, ...] = ()
     help: str | None = None
     auto: str = "the value the page works out"
+    #: a "multi" field: at most this many options at once (None: any number)
+    max_count: int | None = None
 
     # ------------------------------------------------------------------ labels and text
     def name(self, option: Any) -> str:
         """The label of ``option`` (as the page and the link show it)."""
         if self.names is not None:
+            try:  # one dict lookup: widgets call this once per option on every run
+                return self._label_of[option]
+            except (KeyError, TypeError):  # NaN, unhashable or not an option: compare
+                pass
             for o, n in zip(self.options, self.names, strict=True):
                 if _same(o, option):
                     return n
         return _plain(option)
+
+    @functools.cached_property
+    def _label_of(self) -> dict[Any, str]:
+        """``{option: label}`` (1 and 1.0 are one key, as :func:`_same` has them equal)."""
+        out: dict[Any, str] = {}
+        for o, n in zip(self.options, self.names or (), strict=False):
+            try:
+                out.setdefault(o, n)
+            except TypeError:  # an unhashable option: found by comparison instead
+                pass
+        return out
 
     def encode(self, value: Any) -> list[str]:
         """``value`` as URL text (a list: one entry per value)."""
@@ -285,6 +303,11 @@ class Field:
             return self.default, self._notice(
                 raw, self._not_a_choice(), f"the default, {self.show(self.default)}"
             )
+        if self.max_count is not None and len(value) > self.max_count:
+            value = value[: self.max_count]
+            return value, self._notice(
+                raw, f"picks more than {self.max_count} at once", self.show(value)
+            )
         if bad or len(raw) > MAX_VALUES:
             why = self._not_a_choice() if bad else f"gives more than {MAX_VALUES} values"
             return value, self._notice(raw, why, self.show(value))
@@ -434,8 +457,10 @@ def multi(
     names: Sequence[str] | Mapping[Any, str] | Callable[[Any], str] | None = None,
     aliases: tuple[str, ...] = (),
     help: str | None = None,
+    max_count: int | None = None,
 ) -> Any:
-    """Any subset of ``options``, kept in the options' order."""
+    """Any subset of ``options`` (at most ``max_count`` of them), kept in the options' order;
+    a link with more keeps the first ``max_count`` in that order, with a notice."""
     options = tuple(options)
     return _field(
         Field(
@@ -447,6 +472,7 @@ def multi(
             names=_names(options, names),
             aliases=aliases,
             help=help,
+            max_count=max_count,
         )
     )
 

@@ -52,10 +52,10 @@ PLAN: tuple[Step, ...] = (
         expect="reaches the bottom in one step",
     ),
     Step(
-        "lessons/child_dogs.py",
+        "lessons/child_dogs/page.py",
         6,
-        "Tell the story: ten black dogs, then a white one. Scroll to the three children side by "
-        "side.",
+        "Tell the story: ten black dogs, then a white one. The three children side by side are "
+        "the first picture.",
         "After the white dog, which child still believes dogs are black, which one no longer "
         "cares about colour, and which one thinks dogs are white?",
         "lr = 0.05 barely moves (the white dog is an outlier), lr = 0.3 lets colour stop "
@@ -64,7 +64,7 @@ PLAN: tuple[Step, ...] = (
         expect="all dogs are white",
     ),
     Step(
-        "lessons/descent_1d.py",
+        "lessons/descent_1d/page.py",
         6,
         "One bowl, f'' = 1, three runs just below, at and just above 2/f'' = 2. Show the curve "
         "chart first (replay the steps), then the loss chart on its log scale.",
@@ -73,7 +73,7 @@ PLAN: tuple[Step, ...] = (
         "falls), at 2 it bounces between the same two points for ever (flat line), at 2.2 the "
         "swings grow until it leaves the chart. Then set the curvature to 2: both thresholds "
         "halve.",
-        {"d1_lr1": "off", "d1_lr2": "1.9", "d1_lr3": "2", "d1_lr4": "2.2", "d1_steps": "50"},
+        {"d1_lr1": "off", "d1_lr2": "1.9", "d1_lr3": "2", "d1_steps": "50"},  # D: 2.2, the default
         expect="diverged",
     ),
     Step(
@@ -106,7 +106,7 @@ PLAN: tuple[Step, ...] = (
         expect="not shown yet",
     ),
     Step(
-        "lessons/coarse_to_fine.py",
+        "lessons/coarse_to_fine/page.py",
         5,
         "Choosing a rate by search: one rate per decade, 1e-7 to 10, trained briefly on a fifth "
         "of the data (an MLP on the digits); then a closer look inside the best decade on all "
@@ -114,9 +114,9 @@ PLAN: tuple[Step, ...] = (
         "Nine rates, 3 epochs, a fifth of the data: how many deserve a closer look? And what "
         "does the whole search cost compared with trying 57 rates on all the data?",
         "Five rates stall, 10 diverges, only 0.1 and 1 are worth refining; stage 2 picks about "
-        "1.2, as good as the brute-force grid, for about 14% of its steps. Successive halving "
+        "1.2, as good as the brute-force grid, for about 14% of its cost. Successive halving "
         "prunes even harder.",
-        {"cf_model": "MLP", "cf_range": ["1e-7", "10"]},
+        {"cf_model": "MLP"},  # the range's default is now 1e-7 ... 10
         expect="worth refining",
     ),
     Step(
@@ -146,7 +146,7 @@ PLAN: tuple[Step, ...] = (
         expect="Smith's headline claim",
     ),
     Step(
-        "lessons/adaptive.py",
+        "lessons/adaptive/page.py",
         3,
         "Five copies of the same classifier start at rates 10,000x apart; hypergradient descent "
         "adjusts each rate while it trains (Baydin et al., 2018). Show the two rate panels, "
@@ -156,7 +156,7 @@ PLAN: tuple[Step, ...] = (
         "The fixed rates stay flat lines; the HD rates climb towards each other to about 0.07 "
         "within a few dozen iterations, and the spread of final losses shrinks about 20x. The "
         "price: one extra copy of the gradient and one dot product per step.",
-        {"ad_epochs": "5", "ad_seed": "0", "ad_opt": "SGD"},
+        {},  # the defaults: 5 epochs, seed 0, SGD
         expect="less sensitive to the starting rate",
     ),
 )

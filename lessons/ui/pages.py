@@ -2,6 +2,10 @@
 
 ``app.py`` registers every entry whose file exists (pages not built yet are simply absent), and
 pages use the same list for "next lesson" links and the overview cards.
+
+:data:`POLL` (the students' class-poll page) is registered too, but hidden from the menu; it is
+not in :data:`LESSONS`, so the menu, the "next lesson" links and everything that walks the
+lessons never see it.
 """
 
 from __future__ import annotations
@@ -43,14 +47,14 @@ LESSONS: tuple[PageInfo, ...] = (
         "The update rule w ← w − lr·dF/dw, one click at a time on a parabola.",
     ),
     PageInfo(
-        "lessons/child_dogs.py",
+        "lessons/child_dogs/page.py",
         "The child and the dogs",
         ":material/pets:",
         "child-and-dogs",
         "Ten black dogs, then a white one: the learning rate is how fast beliefs change.",
     ),
     PageInfo(
-        "lessons/descent_1d.py",
+        "lessons/descent_1d/page.py",
         "Descent in 1-D",
         ":material/show_chart:",
         "descent-1d",
@@ -71,7 +75,7 @@ LESSONS: tuple[PageInfo, ...] = (
         "A real classifier trained at very high, high, good and low learning rates.",
     ),
     PageInfo(
-        "lessons/coarse_to_fine.py",
+        "lessons/coarse_to_fine/page.py",
         "Coarse-to-fine search",
         ":material/travel_explore:",
         "coarse-to-fine",
@@ -92,7 +96,7 @@ LESSONS: tuple[PageInfo, ...] = (
         "Triangular, triangular2, exp_range and 1cycle against a constant rate.",
     ),
     PageInfo(
-        "lessons/adaptive.py",
+        "lessons/adaptive/page.py",
         "Adaptive learning rate",
         ":material/auto_graph:",
         "adaptive-learning-rate",
@@ -106,6 +110,18 @@ LESSONS: tuple[PageInfo, ...] = (
         "A 45-minute lecture plan: every step a link that opens the exact view to show.",
         section="For teachers",
     ),
+)
+
+
+#: the students' phone page of the class poll (``/poll?room=K7P4QX``): hidden from the menu, not a
+#: lesson (see :mod:`lessons.ui.poll`)
+POLL = PageInfo(
+    "lessons/class_poll.py",
+    "Class poll",
+    ":material/how_to_vote:",
+    "poll",
+    "Vote on the question your teacher shows, from your phone.",
+    section="Class poll",
 )
 
 
@@ -123,10 +139,14 @@ def by_path(path: str) -> PageInfo:
 
 
 def next_page(path: str) -> PageInfo | None:
-    """The next available lesson after ``path`` (None at the end)."""
+    """The next available lesson after ``path``; after the last lesson, the teacher's guide
+    (None after that)."""
     pages = [p for p in available() if p.section == "Lessons"]
     paths = [p.path for p in pages]
     if path not in paths:
         return None
     i = paths.index(path)
-    return pages[i + 1] if i + 1 < len(pages) else None
+    if i + 1 < len(pages):
+        return pages[i + 1]
+    after = [p for p in available() if p.section == "For teachers"]
+    return after[0] if after else None

@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine.verdict import Kind
-from lessons.ui import controls, pages, widgets
+from lessons.ui import controls, pages, poll, widgets
 from lessons.ui import fields as F
 from lessons.ui.parts import Question, Row, TakeHome
 
@@ -106,6 +106,9 @@ class Lesson:
     narrative_label: str = "What to try, what to notice"
     #: the lesson's own short sentence for lecture mode (default: the intro's first sentence)
     lecture_intro: str | None = None
+    #: the page offers *Start a class poll* at its top, which opens the teacher's guide's first
+    #: step (the teacher's guide); lesson pages offer it in their question instead
+    poll_start: bool = False
 
     @property
     def info(self) -> pages.PageInfo:
@@ -160,9 +163,7 @@ def show_rows(rows: Sequence[Row]) -> None:
         )
 
 
-def lecture() -> bool:
-    """True when lecture (projector) mode is on."""
-    return bool(st.session_state.get(LECTURE.key, False))
+lecture = widgets.lecture
 
 
 # ------------------------------------------------------------------------------ caching
@@ -230,9 +231,25 @@ def _narrative(lesson: Lesson, big: bool) -> None:
             st.markdown(f"**{lesson.narrative_label}**\n\n{lesson.narrative}")
 
 
-def _predict(section: Section, q: Question, ctx: Ctx) -> None:
-    """Predict-then-reveal: answer first, then the run's explanation."""
+def _poll_section(lesson: Lesson) -> int | None:
+    """The section whose question the class poll asks: the first one that has a question."""
+    for i, s in enumerate(lesson.sections):
+        if s.question is not None and s.quiz_key:
+            return i
+    return None
+
+
+def _predict(section: Section, q: Question, ctx: Ctx, lesson: Lesson, polled: bool) -> None:
+    """Predict-then-reveal: answer first, then the run's explanation.
+
+    On the page's poll question (``polled``) a class poll run by this session takes the block
+    over (:func:`lessons.ui.poll.panel`: the hall votes, the teacher reveals); without one,
+    lecture mode adds *Start a class poll*.
+    """
     key = section.quiz_key
+    title = lesson.info.title
+    if polled and poll.panel(lesson.path, title, key, q, big=ctx.lecture):
+        return
     with st.container(border=True):
         st.markdown(f"**🤔 Predict first:** {q.text}")
         choice = st.radio(
@@ -250,6 +267,8 @@ def _predict(section: Section, q: Question, ctx: Ctx) -> None:
             st.success(f"Right. {q.explanation}")
         else:
             st.warning(f"Not quite: the answer is **{q.options[q.answer]}**. {q.explanation}")
+        if polled and ctx.lecture and not poll.running():
+            poll.start_button(lesson.path, title, q)
 
 
 def _answered(section: Section) -> bool:
@@ -290,7 +309,7 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
         q = section.question(params, result) if section.question else None
         if q is not None and section.quiz_key:
             with ask:
-                _predict(section, q, ctx)
+                _predict(section, q, ctx, lesson, index == _poll_section(lesson))
             ctx.answered = _answered(section)
             qspec = _quiz_field(section)
             controls.publish([qspec], {qspec.key: st.session_state.get(qspec.key)})
@@ -387,10 +406,15 @@ def run(lesson: Lesson) -> None:
             known.add(section.quiz_key)
     notes += controls.foreign(known)
     _notices(lesson.path, notes)
+    poll_bar = st.container()  # the class poll, on a page that shows no poll panel
     if not big:
         _narrative(lesson, big)
+    poll.drawn_reset()
     for i, section in enumerate(lesson.sections):
         st.fragment(lambda s=section, i=i: _section(lesson, s, i))()
+    if lesson.poll_start or (poll.running() and not poll.drawn()):
+        with poll_bar:
+            poll.page_bar(lesson.path, start_here=lesson.poll_start)
     if big:
         _narrative(lesson, big)
     widgets.next_lesson(lesson.path)
@@ -428,6 +452,10 @@ _LECTURE_CSS = """
 [data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.15rem; }
 [data-testid="stMain"] [data-testid="stExpander"] summary p { font-size: 1.2rem; }
 [data-testid="stMain"] [data-testid="stAlertContainer"] p { font-size: 1.2rem; }
+[data-testid="stMain"] [data-baseweb="tag"] span,
+[data-testid="stMain"] [data-baseweb="select"] div { font-size: 1.15rem; }
+[data-testid="stMain"] [data-testid="stNumberInput"] input,
+[data-testid="stMain"] [data-testid="stTextInput"] input { font-size: 1.15rem; }
 </style>
 """
 

@@ -10,7 +10,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,16 +35,36 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
-    """Yield the base URL of a running app; stop it afterwards."""
-    with streamlit_process(timeout) as (base, _):
+def streamlit_server(
+    timeout: float = 60.0, *, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Yield the base URL of a running app; stop it afterwards. ``env``: extra environment
+    variables for the server (e.g. ``LRLAB_POLL_DB_URL``)."""
+    with streamlit_process(timeout, env=env) as (base, _):
         yield base
 
 
 @contextlib.contextmanager
-def streamlit_process(timeout: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Yield ``(base URL, server process)`` of a running app (the bench reads its memory)."""
-    port = free_port()
+def streamlit_servers(
+    n: int, timeout: float = 60.0, *, env: Mapping[str, str] | None = None
+) -> Iterator[list[str]]:
+    """Yield the base URLs of ``n`` running apps, started at the same time; stop them after."""
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(n) as pool:
+        started = [
+            pool.submit(stack.enter_context, streamlit_server(timeout, env=env)) for _ in range(n)
+        ]
+        bases = [f.result() for f in started]
+        yield bases
+
+
+@contextlib.contextmanager
+def streamlit_process(
+    timeout: float = 60.0, *, env: Mapping[str, str] | None = None, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yield ``(base URL, server process)`` of a running app (the bench reads its memory).
+
+    ``env`` adds environment variables for the server; ``port`` (default: a free one)."""
+    port = port or free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     cmd = [
         sys.executable,
@@ -64,7 +85,9 @@ def streamlit_process(timeout: float = 60.0) -> Iterator[tuple[str, subprocess.P
         "--global.developmentMode",
         "false",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

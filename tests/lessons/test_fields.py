@@ -218,3 +218,14 @@ def test_canonical_links_round_trip(params, data):
     q = F.to_query(p)
     assert F.from_query(params, q) == (p, [])
     assert all(len(v) >= 1 for v in q.values())
+
+
+def test_an_empty_selection_and_too_many_choices():
+    @dataclasses.dataclass(frozen=True)
+    class Q:
+        pick: tuple = F.multi("pick", "Runs", ("a", "b", "c"), ("a",), max_count=2)
+
+    q = F.to_query(Q(pick=()))
+    assert q == {"pick": [""]} and F.from_query(Q, q) == (Q(pick=()), [])
+    p, (note,) = F.from_query(Q, {"pick": ["c", "b", "a"]})
+    assert p.pick == ("a", "b") and "more than 2" in note.text and "showing a, b" in note.text

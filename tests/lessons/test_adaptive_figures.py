@@ -9,7 +9,7 @@ import pytest
 from engine.descent import run_descent
 from engine.optim import Optimizer
 from engine.surfaces import ill_conditioned
-from lessons.ui import fig_adaptive as fa
+from lessons.adaptive import figures as fa
 from lessons.ui.style import GREY, color, dash
 
 
@@ -53,6 +53,12 @@ def test_facet_figure_pairs_runs_by_colour_and_leaves_out_what_a_log_axis_cannot
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.xaxis.title.text == "<b>Fixed rate</b><br>iteration"
     assert fig.layout.xaxis2.title.text == "<b>Hypergradient descent</b><br>iteration"
+    # lecture mode on a phone: each panel's name wraps after its comma, under its own panel
+    big = fa.facet_figure(x, left, right, ["a", "b"], y_title="r", titles=("SGD, fixed rate",
+                          "SGD-HD, β = 0.001"), big=True)  # fmt: skip
+    assert big.layout.xaxis.title.text.startswith("<b>SGD,<br>fixed rate</b>")
+    assert big.layout.xaxis2.title.text.startswith("<b>SGD-HD,<br>β = 0.001</b>")
+    assert big.layout.xaxis.domain[1] < big.layout.xaxis2.domain[0]
 
 
 def test_facet_figure_thins_long_runs_and_sets_the_range():
@@ -61,6 +67,12 @@ def test_facet_figure_thins_long_runs_and_sets_the_range():
     y = np.linspace(1, 2, T)[None, :]
     fig = fa.facet_figure(x, y, y, ["r"], y_title="loss", y_range=(0.5, 4.0))
     assert len(fig.data[0].x) <= fa.MAX_POINTS + 2 and fig.data[0].x[-1] == T - 1
+    # a run that stops between two kept points still ends where it stopped (a caption may
+    # quote its last value)
+    stop = np.where(np.arange(T) <= 1001, y[0], np.nan)[None, :]
+    cut = fa.facet_figure(x, stop, stop, ["r"], y_title="loss")
+    ys = np.asarray(cut.data[0].y, dtype=float)
+    assert ys[np.isfinite(ys)][-1] == y[0, 1001] and 1001 in np.asarray(cut.data[0].x)
     assert fig.layout.yaxis.range == pytest.approx((math.log10(0.5), math.log10(4.0)))
     lin = fa.facet_figure(x, y, y, ["r"], y_title="loss", log_y=False, y_range=(0.0, 3.0))
     assert lin.layout.yaxis.type is None and tuple(lin.layout.yaxis.range) == (0.0, 3.0)
