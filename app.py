@@ -13,6 +13,11 @@ import streamlit as st  # noqa: E402
 
 from lessons.ui import pages, state  # noqa: E402
 
+# No exception detail ever reaches a visitor: a generic message, the traceback in the server log
+# only. Also in .streamlit/config.toml; set here too because a host may pass its own value
+# (Community Cloud passes showErrorDetails=false, which in 1.67 still shows the traceback).
+st.set_option("client.showErrorDetails", "none")
+
 st.set_page_config(page_title="LR Lab", page_icon="assets/favicon.png", layout="wide")
 
 sections: dict[str, list] = {}

@@ -427,6 +427,88 @@ def check_in_browser(base: str, view: View, s: Session) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------- an unexpected exception
+
+#: a server whose every chart fails: ``st.plotly_chart`` raises an error whose message names a
+#: server path (what a real bug's message or traceback would reveal)
+FAULTY_SERVER = """
+import runpy, sys
+import streamlit as st
+def _boom(*args, **kwargs):
+    raise RuntimeError("injected failure: /srv/lrlab-secret/settings.toml is unreadable")
+st.plotly_chart = _boom
+sys.argv = ["streamlit", *sys.argv[1:]]
+runpy.run_module("streamlit", run_name="__main__")
+"""
+SECRET = "lrlab-secret"
+
+
+def check_errors(timeout: float) -> None:
+    """Open two pages on a server whose charts raise; check what the visitor receives (a
+    generic message: no exception type, message, traceback or server path) and that the
+    server log keeps the details."""
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    from tests.e2e.server import free_port
+
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    cmd = [sys.executable, "-c", FAULTY_SERVER, "run", str(ROOT / "app.py")]
+    cmd += ["--server.headless", "true", "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    cmd += ["--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                time.sleep(0.3)
+        views = [guide_view(3), View("four-regimes")]
+        raw: list[bytes] = []
+
+        async def go() -> list[Session]:
+            out = []
+            for v in views:
+                out.append(
+                    await open_session(base, v, time.perf_counter(), Hall(1, False), timeout)
+                )
+            return out
+
+        sessions = asyncio.run(go())
+        ok = True
+        for s in sessions:
+            print(
+                f"  {s.view.url()[:70]}: {len(s.exceptions)} exception element(s), runs {s.statuses}"
+            )
+            for etype, message, trace in s.exceptions:
+                print(
+                    f"    type {etype!r}, message {message[:90]!r}..., {len(trace)} traceback lines"
+                )
+                leaked = SECRET in message or "Error" in etype or trace or "/" in message
+                ok &= not leaked and bool(message)
+            ok &= bool(s.exceptions) and not s.error
+        del raw
+        time.sleep(1)
+        log.seek(0)
+        text = log.read()
+        kept = SECRET in text and "Traceback" in text
+        print(f"  server log keeps the details (message and traceback): {kept}")
+        print(f"  error check {'OK' if ok and kept else 'FAILED'}")
+        if not (ok and kept):
+            print(text[-2000:])
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+        os.unlink(log.name)
+
+
 # ------------------------------------------------------------------------------------ main
 
 
@@ -453,7 +535,12 @@ def run(args: argparse.Namespace, base: str, proc: Proc) -> None:
     offset = 0  # distinct variants already used on this server (each burst gets new ones)
     for scenario in scenarios:
         if scenario == "same":
-            view = View.parse(args.url) if args.url else guide_view()
+            if not args.url:
+                view = guide_view()
+            elif args.url.startswith("guide:"):
+                view = guide_view(int(args.url.split(":")[1]))
+            else:
+                view = View.parse(args.url)
             if not args.cold:
                 warm = burst("warm-up (fills the caches)", base, proc, [view], timeout=args.timeout)
                 print(warm.report())
@@ -514,9 +601,15 @@ def run(args: argparse.Namespace, base: str, proc: Proc) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scenario", choices=["same", "distinct", "memory", "all"], default="same")
+    ap.add_argument(
+        "--scenario", choices=["same", "distinct", "memory", "all", "errors"], default="same"
+    )
     ap.add_argument("--n", type=int, default=100, help="sessions opened at once")
-    ap.add_argument("--url", help="the link for 'same', e.g. '/descent-2d?d2_kappa=40'")
+    ap.add_argument(
+        "--url",
+        help="the link for 'same', e.g. '/descent-2d?d2_kappa=40', or 'guide:K' for the"
+        " teacher's guide's step K (0-based; default guide:3, Descent in 2-D)",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="bursts per scenario (medians)")
     ap.add_argument("--cold", action="store_true", help="'same' without a warm-up visit")
     ap.add_argument("--fill", type=int, default=100, help="'memory': distinct views per page")
@@ -526,6 +619,9 @@ def main() -> None:
     ap.add_argument("--base", help="use a running server at this URL (with --pid)")
     ap.add_argument("--pid", type=int, help="the running server's process id")
     args = ap.parse_args()
+    if args.scenario == "errors":
+        check_errors(args.timeout)
+        return
     if args.base:
         if not args.pid:
             ap.error("--base needs --pid")
