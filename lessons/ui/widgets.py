@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -87,13 +88,21 @@ def preset_buttons(target: str, presets: Sequence[Preset], current: float) -> No
         )
 
 
+def _csv(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False).encode("utf-8")
+
+
 def download_csv(
     df: pd.DataFrame, filename: str, *, key: str, label: str = "Download data (CSV)"
 ) -> None:
-    """A download button with the data behind a chart."""
+    """A download button with the data behind a chart.
+
+    The CSV is written only when the button is clicked (Streamlit's deferred download: ``data``
+    is a callable), not on every run: writing every chart's CSV on every run cost more server
+    time than sending the page (bench/bench_load.py), and each open tab kept its bytes."""
     st.download_button(
         label,
-        df.to_csv(index=False).encode("utf-8"),
+        partial(_csv, df),
         file_name=filename,
         mime="text/csv",
         key=key,
