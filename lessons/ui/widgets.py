@@ -12,6 +12,7 @@ from functools import partial
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.basedatatypes import BaseFigure
 
 from lessons.ui import pages, state
 from lessons.ui.style import fmt_lr, for_dark, plot_config  # noqa: F401 (fmt_lr: for pages)
@@ -110,6 +111,32 @@ def download_csv(
     )
 
 
+class _Converted(BaseFigure):
+    """A figure already converted to the dict ``st.plotly_chart`` sends.
+
+    ``st.plotly_chart`` asks the figure it is given for ``to_dict()`` and uses nothing else of
+    it; a plotly figure answers with a deep copy and a base64 pass over every array, each time.
+    For a cached figure, sent again on every view, that conversion was most of the cost of
+    sending a page (bench/bench_charts.py: 8 to 50 ms per view). BaseFigure's own ``__init__``
+    is skipped on purpose: only ``to_dict`` is ever called."""
+
+    def __init__(self, spec: dict) -> None:
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def _converted(fig: go.Figure, dark: bool) -> _Converted:
+    """``fig`` as sent (its dark-theme copy if ``dark``), converted once per figure object."""
+    attr = "_lrlab_dark" if dark else "_lrlab_light"
+    done = fig.__dict__.get(attr)
+    if done is None:
+        done = _Converted((for_dark(fig) if dark else fig).to_dict())
+        setattr(fig, attr, done)
+    return done
+
+
 def chart(
     fig: go.Figure,
     *,
@@ -118,11 +145,14 @@ def chart(
     data: pd.DataFrame | None = None,
     filename: str | None = None,
 ) -> None:
-    """Show a figure full width with a PNG export for slides, a caption in words, and its CSV."""
+    """Show a figure full width with a PNG export for slides, a caption in words, and its CSV.
+
+    A figure is converted for sending once, the first time it is shown, and that conversion is
+    kept with it: a cached figure costs nothing to send again. So a figure must not change once
+    it has been shown (build a new one), as ``st.cache_resource`` already requires."""
     name = filename or key
-    if _theme() == "dark":
-        fig = for_dark(fig)
-    st.plotly_chart(fig, width="stretch", config=plot_config(name), key=key)
+    spec = _converted(fig, _theme() == "dark")
+    st.plotly_chart(spec, width="stretch", config=plot_config(name), key=key)
     st.caption(caption)
     if data is not None:
         download_csv(data, f"{name}.csv", key=f"{key}_csv")
