@@ -40,12 +40,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -196,10 +198,19 @@ class Hall:
             await self.all_served.wait()
 
 
-async def open_session(base: str, view: View, t0: float, hall: Hall, timeout: float) -> Session:
+async def open_session(
+    base: str,
+    view: View,
+    t0: float,
+    hall: Hall,
+    timeout: float,
+    slots: asyncio.Semaphore | None = None,
+) -> Session:
     s = Session(view)
     ws_url = base.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
     counted = False
+    if slots is not None:  # --concurrency: wait for a free slot before opening the tab
+        await slots.acquire()
     try:
         async with websockets.connect(
             ws_url,
@@ -228,12 +239,43 @@ async def open_session(base: str, view: View, t0: float, hall: Hall, timeout: fl
             finally:
                 counted = True
                 hall.finished()
+                if slots is not None:
+                    slots.release()
+                    slots = None
             await hall.wait()
     except Exception as exc:  # noqa: BLE001 - reported per session
         s.error = f"{type(exc).__name__}: {exc}"
         if not counted:
             hall.finished()
+        if slots is not None:
+            slots.release()
     return s
+
+
+@contextlib.contextmanager
+def teacher_tab(base: str, view: View, timeout: float) -> Iterator[Session]:
+    """One tab kept open meanwhile, as the teacher's is during a lecture. (With no session
+    connected at all, Streamlit drops its compiled scripts, and the next burst compiles them
+    again.)"""
+    from websockets.sync.client import connect
+
+    s = Session(view)
+    ws_url = base.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
+    with connect(ws_url, subprotocols=["streamlit"], max_size=None, compression=None) as ws:
+        msg = BackMsg()
+        client_state(msg, view, base)
+        ws.send(msg.SerializeToString())
+        t0 = time.perf_counter()
+        while True:
+            data = ws.recv(timeout=timeout)
+            s.messages += 1
+            s.bytes += len(data)
+            fm = ForwardMsg()
+            fm.ParseFromString(data)
+            if record(s, fm):
+                s.t_done = time.perf_counter() - t0
+                break
+        yield s
 
 
 # ----------------------------------------------------------------------- the server process
@@ -341,19 +383,31 @@ class Burst:
         return "\n".join(lines)
 
 
-async def _burst(base: str, views: list[View], timeout: float, hold: bool) -> list[Session]:
+async def _burst(
+    base: str, views: list[View], timeout: float, hold: bool, concurrency: int | None
+) -> list[Session]:
     hall = Hall(len(views), hold)
+    slots = asyncio.Semaphore(concurrency) if concurrency else None
     t0 = time.perf_counter()
-    return list(await asyncio.gather(*(open_session(base, v, t0, hall, timeout) for v in views)))
+    return list(
+        await asyncio.gather(*(open_session(base, v, t0, hall, timeout, slots) for v in views))
+    )
 
 
 def burst(
-    name: str, base: str, proc: Proc, views: list[View], *, timeout: float, hold: bool = True
+    name: str,
+    base: str,
+    proc: Proc,
+    views: list[View],
+    *,
+    timeout: float,
+    hold: bool = True,
+    concurrency: int | None = None,
 ) -> Burst:
     c0, u0 = proc.cpu(), time.process_time()
     t0 = time.perf_counter()
     with proc:
-        sessions = asyncio.run(_burst(base, views, timeout, hold))
+        sessions = asyncio.run(_burst(base, views, timeout, hold, concurrency))
     wall = time.perf_counter() - t0
     cpu, client = proc.cpu() - c0, time.process_time() - u0
     rss, hwm = proc.mem_kb()
@@ -509,6 +563,120 @@ def check_errors(timeout: float) -> None:
         os.unlink(log.name)
 
 
+# ------------------------------------------------------------------------ where the CPU goes
+
+#: frames of app code (where a Streamlit call is made from)
+_APP = ("(lessons/", "(app.py:", "(engine/", "/lessons/", "/app.py:", "/engine/")
+#: Streamlit frames a call passes through on its way to the app's own code
+_PASS = (
+    "Page.run",
+    "_fragment.<locals>.wrap",
+    "wrapped_fragment",
+    "gather_metrics",
+    "wrapped_func",
+    "exec_func_with_error_handling",
+)
+
+
+def _is_app(frame: str) -> bool:
+    return any(a in frame for a in _APP) and "site-packages" not in frame
+
+
+def classify(stack: str) -> str:
+    """One py-spy stack (frames outermost first, ``;``-separated) -> what it was doing: the
+    innermost Streamlit command the app called, else app code, else the server's own work."""
+    fr = stack.split(";")
+    calls = []
+    for i in range(1, len(fr)):
+        if _is_app(fr[i - 1]) and "streamlit/" in fr[i]:
+            j = i
+            while j < len(fr) and any(p in fr[j] for p in _PASS):
+                j += 1
+            if j < len(fr) and not _is_app(fr[j]):
+                calls.append((j, fr[j].split(" (")[0]))
+    if calls:
+        j, name = calls[-1]
+        if "Cache" in name or "caching/" in fr[j]:
+            if "pickle" in stack:
+                return "st.cache_data hit: unpickle a copy of the value"
+            if "_make_function_key" in stack or "getsource" in stack:
+                return "st.cache_*: decorator applied again every run (inspect.getsource)"
+            if "hashing.py" in stack:
+                return "st.cache_*: hash the arguments"
+            return "st.cache_*: other"
+        if "plotly_chart" in name:
+            return "st.plotly_chart (to_dict, to_json, id hash, proto)"
+        short = name.rsplit(".", 1)[-1]
+        if "Mixin" in name and short in ("markdown", "caption", "title", "subheader", "latex"):
+            return "st.markdown/caption/title/latex"
+        if "Mixin" in name and short in ("container", "columns", "expander", "tabs", "html"):
+            return "st.container/columns/expander/tabs/html"
+        if "Mixin" in name:
+            return "widgets (st.slider, st.radio, ...): " + short
+        return "streamlit (other): " + short
+    if any(_is_app(f) for f in fr):
+        tail = stack.split([f for f in fr if _is_app(f)][-1])[-1]
+        if "plotly" in tail:
+            return "page code: building plotly figures"
+        if "pandas" in tail:
+            return "page code: pandas"
+        return "page code: other"
+    if "ScriptRunner" in stack:
+        if "get_bytecode" in stack:
+            return "runner: compile the page script (magic, once per cache clear)"
+        return "runner: start and end of a run"
+    if "connect_session" in stack or "AppSession.__init__" in stack:
+        return "server: session start"
+    if "disconnect" in stack:
+        return "server: session end"
+    if "_create_new_session_message" in stack:
+        return "server: new_session message"
+    if "uvicorn" in stack or "starlette" in stack or "websockets/" in stack:
+        return "server: websocket protocol and sends"
+    if "app_session" in stack or "runtime/runtime.py" in stack:
+        return "server: forwarding messages"
+    return "server: other (event loop, threads)"
+
+
+def breakdown(raw: Path, ms_per_view: float) -> str:
+    """py-spy ``--format raw`` output -> a table of what the server's CPU was spent on, scaled
+    to the measured CPU per view."""
+    total: Counter = Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if stack:
+            total[classify(stack)] += int(n)
+    s = sum(total.values()) or 1
+    out = [f"  where the server's CPU went ({s} py-spy samples holding the GIL):"]
+    for k, v in total.most_common():
+        out.append(f"    {100 * v / s:5.1f}%  {ms_per_view * v / s:6.1f} ms/view  {k}")
+    return "\n".join(out)
+
+
+class Profiler:
+    """``py-spy record --gil`` on the server while a burst runs (``pip install py-spy``)."""
+
+    def __init__(self, pid: int, path: Path | None) -> None:
+        self.pid, self.path, self.proc = pid, path, None
+
+    def __enter__(self) -> Profiler:
+        import subprocess
+
+        if self.path is not None:
+            cmd = ["py-spy", "record", "-p", str(self.pid), "--gil", "-r", "200"]
+            cmd += ["-f", "raw", "-o", str(self.path), "--nonblocking"]
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.0)  # py-spy attaches
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+            self.proc.wait(60)
+
+
 # ------------------------------------------------------------------------------------ main
 
 
@@ -532,6 +700,12 @@ def run(args: argparse.Namespace, base: str, proc: Proc) -> None:
     rss, _ = proc.mem_kb()
     print(f"server pid {proc.pid} at {base}: RSS {rss / 1024:.0f} MB before the bench")
     scenarios = ["same", "distinct", "memory"] if args.scenario == "all" else [args.scenario]
+    with teacher_tab(base, View("teachers-guide"), args.timeout) as teacher:
+        print(f"teacher's tab open on the guide (served in {teacher.t_done:.2f} s)")
+        _run(args, base, proc, scenarios)
+
+
+def _run(args: argparse.Namespace, base: str, proc: Proc, scenarios: list[str]) -> None:
     offset = 0  # distinct variants already used on this server (each burst gets new ones)
     for scenario in scenarios:
         if scenario == "same":
@@ -548,14 +722,18 @@ def run(args: argparse.Namespace, base: str, proc: Proc) -> None:
                     print(check_in_browser(base, view, warm.ok[0]))
             bursts = []
             for r in range(args.repeat):
-                b = burst(
-                    f"same link x{args.n} (run {r + 1})",
-                    base,
-                    proc,
-                    [view] * args.n,
-                    timeout=args.timeout,
-                )
+                with Profiler(proc.pid, args.profile if r == 0 else None):
+                    b = burst(
+                        f"same link x{args.n} (run {r + 1})",
+                        base,
+                        proc,
+                        [view] * args.n,
+                        timeout=args.timeout,
+                        concurrency=args.concurrency,
+                    )
                 print(b.report())
+                if r == 0 and args.profile:
+                    print(breakdown(args.profile, 1000 * b.cpu / len(b.sessions)))
                 bursts.append(b)
             print(_median_line(bursts))
         elif scenario == "distinct":
@@ -569,6 +747,7 @@ def run(args: argparse.Namespace, base: str, proc: Proc) -> None:
                     proc,
                     views,
                     timeout=args.timeout,
+                    concurrency=args.concurrency,
                 )
                 print(b.report())
                 bursts.append(b)
@@ -594,6 +773,7 @@ def run(args: argparse.Namespace, base: str, proc: Proc) -> None:
                 proc,
                 distinct_views(args.n, offset),
                 timeout=args.timeout,
+                concurrency=args.concurrency,
             )
             offset += args.n
             print(b.report())
@@ -615,7 +795,17 @@ def main() -> None:
     ap.add_argument("--fill", type=int, default=100, help="'memory': distinct views per page")
     ap.add_argument("--batch", type=int, default=8, help="'memory': views opened at once")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per session")
+    ap.add_argument(
+        "--concurrency",
+        type=int,
+        help="at most this many sessions loading at once (default: all of them; 1: one by one)",
+    )
     ap.add_argument("--check", action="store_true", help="compare with headless Chromium")
+    ap.add_argument(
+        "--profile",
+        type=Path,
+        help="'same': py-spy the server during the first burst into this file; print a breakdown",
+    )
     ap.add_argument("--base", help="use a running server at this URL (with --pid)")
     ap.add_argument("--pid", type=int, help="the running server's process id")
     args = ap.parse_args()
