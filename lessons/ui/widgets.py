@@ -4,6 +4,9 @@ predict-then-reveal questions, CSV download and the link on to the next lesson."
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -117,7 +120,7 @@ class _Converted(BaseFigure):
     ``st.plotly_chart`` asks the figure it is given for ``to_dict()`` and uses nothing else of
     it; a plotly figure answers with a deep copy and a base64 pass over every array, each time.
     For a cached figure, sent again on every view, that conversion was most of the cost of
-    sending a page (bench/bench_charts.py: 8 to 50 ms per view). BaseFigure's own ``__init__``
+    sending a page (bench/bench_charts.py: 3 to 36 ms per view). BaseFigure's own ``__init__``
     is skipped on purpose: only ``to_dict`` is ever called."""
 
     def __init__(self, spec: dict) -> None:
@@ -127,13 +130,36 @@ class _Converted(BaseFigure):
         return self._spec
 
 
+#: conversions kept for figures shown more than once (cached figures): at most this many, the
+#: most recently shown; a figure built afresh on every run is converted and never kept
+KEEP_CONVERSIONS = 32
+_kept: OrderedDict[tuple[int, bool], tuple[weakref.ref, _Converted]] = OrderedDict()
+_seen: OrderedDict[tuple[int, bool], weakref.ref] = OrderedDict()
+_lock = threading.Lock()
+
+
 def _converted(fig: go.Figure, dark: bool) -> _Converted:
-    """``fig`` as sent (its dark-theme copy if ``dark``), converted once per figure object."""
-    attr = "_lrlab_dark" if dark else "_lrlab_light"
-    done = fig.__dict__.get(attr)
-    if done is None:
-        done = _Converted((for_dark(fig) if dark else fig).to_dict())
-        setattr(fig, attr, done)
+    """``fig`` as sent (its dark-theme copy if ``dark``). The second time the same figure object
+    is shown its conversion is kept (in a small LRU, so memory stays bounded: about a third of
+    the figure's own size each) and reused from then on."""
+    key = (id(fig), dark)
+    with _lock:
+        kept = _kept.get(key)
+        if kept is not None and kept[0]() is fig:
+            _kept.move_to_end(key)
+            return kept[1]
+        seen = _seen.pop(key, None)
+        again = seen is not None and seen() is fig
+    done = _Converted((for_dark(fig) if dark else fig).to_dict())
+    with _lock:
+        if again:
+            _kept[key] = (weakref.ref(fig), done)
+            while len(_kept) > KEEP_CONVERSIONS:
+                _kept.popitem(last=False)
+        else:
+            _seen[key] = weakref.ref(fig)
+            while len(_seen) > 8 * KEEP_CONVERSIONS:
+                _seen.popitem(last=False)
     return done
 
 
@@ -147,9 +173,9 @@ def chart(
 ) -> None:
     """Show a figure full width with a PNG export for slides, a caption in words, and its CSV.
 
-    A figure is converted for sending once, the first time it is shown, and that conversion is
-    kept with it: a cached figure costs nothing to send again. So a figure must not change once
-    it has been shown (build a new one), as ``st.cache_resource`` already requires."""
+    A figure shown again (a cached one) is not converted again: its conversion is kept. So a
+    figure must not change once it has been shown (build a new one), as ``st.cache_resource``
+    already requires."""
     name = filename or key
     spec = _converted(fig, _theme() == "dark")
     st.plotly_chart(spec, width="stretch", config=plot_config(name), key=key)
