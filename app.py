@@ -11,27 +11,28 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import streamlit as st  # noqa: E402
 
-from lessons.ui import pages, state  # noqa: E402
+from lessons.ui import pages, slots, state  # noqa: E402
 
 # No exception detail ever reaches a visitor: a generic message, the traceback in the server log
 # only. Also in .streamlit/config.toml; set here too because a host may pass its own value
 # (Community Cloud passes showErrorDetails=false, which in 1.67 still shows the traceback).
 st.set_option("client.showErrorDetails", "none")
 
-st.set_page_config(page_title="LR Lab", page_icon="assets/favicon.png", layout="wide")
+with slots.run_slot():  # a few page runs at a time; the others wait their turn
+    st.set_page_config(page_title="LR Lab", page_icon="assets/favicon.png", layout="wide")
 
-sections: dict[str, list] = {}
-for info in pages.available():
-    sections.setdefault(info.section, []).append(
-        st.Page(
-            info.path,
-            title=info.title,
-            icon=info.icon,
-            url_path=info.url_path,
-            default=info is pages.LESSONS[0],
+    sections: dict[str, list] = {}
+    for info in pages.available():
+        sections.setdefault(info.section, []).append(
+            st.Page(
+                info.path,
+                title=info.title,
+                icon=info.icon,
+                url_path=info.url_path,
+                default=info is pages.LESSONS[0],
+            )
         )
-    )
 
-page = st.navigation(sections)
-state.sidebar()
-page.run()
+    page = st.navigation(sections)
+    state.sidebar()
+    page.run()
