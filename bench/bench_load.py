@@ -43,11 +43,12 @@ import asyncio
 import contextlib
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -324,6 +325,65 @@ class Proc:
             self._thread.join()
 
 
+@contextlib.contextmanager
+def server(
+    app_dir: Path = ROOT, extra: Sequence[str] = (), wrapper: str | None = None
+) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    """``streamlit run app.py`` headless on a free port, the way ``tests/e2e/server.py`` starts
+    it (same flags), from ``app_dir`` (e.g. an export of an older commit, to compare), with
+    ``extra`` command-line options, optionally under a Python ``wrapper`` (``python -c``).
+    Yields (base URL, process, log file)."""
+    import tempfile
+    import urllib.request
+
+    from tests.e2e.server import free_port
+
+    port = free_port()
+    log = Path(tempfile.mkstemp(suffix=".log")[1])
+    py = [sys.executable, "-c", wrapper] if wrapper else [sys.executable, "-m", "streamlit"]
+    cmd = [*py, "run", str(app_dir / "app.py"), "--server.headless", "true"]
+    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    cmd += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    cmd += ["--global.developmentMode", "false", *extra]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=app_dir, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("streamlit did not start:\n" + log.read_text()[-3000:])
+            time.sleep(0.3)
+        yield base, proc, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.unlink(missing_ok=True)
+
+
+def cache_bytes(base: str) -> dict[str, int]:
+    """Bytes held per kind of cache, from Streamlit's ``/_stcore/metrics`` (``st_cache_resource``
+    is measured only with ``--server.enableExpensiveMemoryStats true``)."""
+    import urllib.request
+
+    out: Counter = Counter()
+    with urllib.request.urlopen(base + "/_stcore/metrics", timeout=30) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("cache_memory_bytes{"):
+                kind = line.split('cache_type="')[1].split('"')[0]
+                out[kind] += int(float(line.rsplit(" ", 1)[1]))
+    return dict(out)
+
+
 # ---------------------------------------------------------------------------------- bursts
 
 
@@ -501,45 +561,16 @@ def check_errors(timeout: float) -> None:
     """Open two pages on a server whose charts raise; check what the visitor receives (a
     generic message: no exception type, message, traceback or server path) and that the
     server log keeps the details."""
-    import subprocess
-    import tempfile
-    import urllib.request
-
-    from tests.e2e.server import free_port
-
-    port = free_port()
-    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-    cmd = [sys.executable, "-c", FAULTY_SERVER, "run", str(ROOT / "app.py")]
-    cmd += ["--server.headless", "true", "--server.port", str(port)]
-    cmd += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    cmd += ["--server.fileWatcherType", "none", "--global.developmentMode", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                time.sleep(0.3)
+    with server(wrapper=FAULTY_SERVER) as (base, _, log):
         views = [guide_view(3), View("four-regimes")]
-        raw: list[bytes] = []
 
         async def go() -> list[Session]:
-            out = []
-            for v in views:
-                out.append(
-                    await open_session(base, v, time.perf_counter(), Hall(1, False), timeout)
-                )
-            return out
+            hall = Hall(1, False)
+            return [await open_session(base, v, time.perf_counter(), hall, timeout) for v in views]
 
-        sessions = asyncio.run(go())
         ok = True
-        for s in sessions:
-            print(
-                f"  {s.view.url()[:70]}: {len(s.exceptions)} exception element(s), runs {s.statuses}"
-            )
+        for s in asyncio.run(go()):
+            print(f"  {s.view.url()[:70]}: {len(s.exceptions)} exception element(s)")
             for etype, message, trace in s.exceptions:
                 print(
                     f"    type {etype!r}, message {message[:90]!r}..., {len(trace)} traceback lines"
@@ -547,20 +578,13 @@ def check_errors(timeout: float) -> None:
                 leaked = SECRET in message or "Error" in etype or trace or "/" in message
                 ok &= not leaked and bool(message)
             ok &= bool(s.exceptions) and not s.error
-        del raw
         time.sleep(1)
-        log.seek(0)
-        text = log.read()
+        text = log.read_text()
         kept = SECRET in text and "Traceback" in text
         print(f"  server log keeps the details (message and traceback): {kept}")
         print(f"  error check {'OK' if ok and kept else 'FAILED'}")
         if not (ok and kept):
             print(text[-2000:])
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
-        os.unlink(log.name)
 
 
 # ------------------------------------------------------------------------ where the CPU goes
@@ -586,6 +610,8 @@ def classify(stack: str) -> str:
     """One py-spy stack (frames outermost first, ``;``-separated) -> what it was doing: the
     innermost Streamlit command the app called, else app code, else the server's own work."""
     fr = stack.split(";")
+    if "AppSession._on_scriptrunner_event" in stack:
+        return "server: hand each message to the event loop (call_soon_threadsafe)"
     calls = []
     for i in range(1, len(fr)):
         if _is_app(fr[i - 1]) and "streamlit/" in fr[i]:
@@ -750,6 +776,7 @@ def _run(args: argparse.Namespace, base: str, proc: Proc, scenarios: list[str]) 
                     concurrency=args.concurrency,
                 )
                 print(b.report())
+                print(f"  cache bytes after: {cache_bytes(base)}")
                 bursts.append(b)
             print(_median_line(bursts))
         elif scenario == "memory":
@@ -763,8 +790,8 @@ def _run(args: argparse.Namespace, base: str, proc: Proc, scenarios: list[str]) 
                 failed = len(b.sessions) - len(b.ok)
                 print(
                     f"  filled {i + len(views)}/{total} ({time.perf_counter() - t0:.0f} s):"
-                    f" RSS {b.rss_after_kb / 1024:.0f} MB, peak {b.peak_rss_kb / 1024:.0f} MB"
-                    f"{f', {failed} FAILED' if failed else ''}",
+                    f" RSS {b.rss_after_kb / 1024:.0f} MB, peak {b.peak_rss_kb / 1024:.0f} MB,"
+                    f" caches {cache_bytes(base)}{f', {failed} FAILED' if failed else ''}",
                     flush=True,
                 )
             b = burst(
@@ -777,6 +804,7 @@ def _run(args: argparse.Namespace, base: str, proc: Proc, scenarios: list[str]) 
             )
             offset += args.n
             print(b.report())
+            print(f"  cache bytes after: {cache_bytes(base)}")
 
 
 def main() -> None:
@@ -806,6 +834,18 @@ def main() -> None:
         type=Path,
         help="'same': py-spy the server during the first burst into this file; print a breakdown",
     )
+    ap.add_argument(
+        "--app-dir",
+        type=Path,
+        default=ROOT,
+        help="run the app in this directory (e.g. an export of an older commit, to compare)",
+    )
+    ap.add_argument(
+        "--streamlit-option",
+        action="append",
+        default=[],
+        help="extra option for streamlit run, e.g. --streamlit-option=--runner.postScriptGC=true",
+    )
     ap.add_argument("--base", help="use a running server at this URL (with --pid)")
     ap.add_argument("--pid", type=int, help="the running server's process id")
     args = ap.parse_args()
@@ -817,10 +857,8 @@ def main() -> None:
             ap.error("--base needs --pid")
         run(args, args.base, Proc(args.pid))
         return
-    from tests.e2e.server import streamlit_process
-
-    with streamlit_process() as (base, server):
-        run(args, base, Proc(server.pid))
+    with server(args.app_dir, args.streamlit_option) as (base, proc, _):
+        run(args, base, Proc(proc.pid))
 
 
 if __name__ == "__main__":
