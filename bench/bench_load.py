@@ -327,12 +327,16 @@ class Proc:
 
 @contextlib.contextmanager
 def server(
-    app_dir: Path = ROOT, extra: Sequence[str] = (), wrapper: str | None = None
+    app_dir: Path = ROOT,
+    extra: Sequence[str] = (),
+    wrapper: str | None = None,
+    nice: int = 0,
 ) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     """``streamlit run app.py`` headless on a free port, the way ``tests/e2e/server.py`` starts
     it (same flags), from ``app_dir`` (e.g. an export of an older commit, to compare), with
-    ``extra`` command-line options, optionally under a Python ``wrapper`` (``python -c``).
-    Yields (base URL, process, log file)."""
+    ``extra`` command-line options, optionally under a Python ``wrapper`` (``python -c``), at
+    scheduling priority ``nice`` (negative: ahead of the other work on a shared machine, closer
+    to a machine of its own). Yields (base URL, process, log file)."""
     import tempfile
     import urllib.request
 
@@ -341,6 +345,8 @@ def server(
     port = free_port()
     log = Path(tempfile.mkstemp(suffix=".log")[1])
     py = [sys.executable, "-c", wrapper] if wrapper else [sys.executable, "-m", "streamlit"]
+    if nice:
+        py = ["nice", "-n", str(nice), *py]
     cmd = [*py, "run", str(app_dir / "app.py"), "--server.headless", "true"]
     cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
     cmd += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
@@ -846,6 +852,12 @@ def main() -> None:
         default=[],
         help="extra option for streamlit run, e.g. --streamlit-option=--runner.postScriptGC=true",
     )
+    ap.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="run the server at this niceness (e.g. -10 on a busy shared machine, as root)",
+    )
     ap.add_argument("--base", help="use a running server at this URL (with --pid)")
     ap.add_argument("--pid", type=int, help="the running server's process id")
     args = ap.parse_args()
@@ -857,7 +869,7 @@ def main() -> None:
             ap.error("--base needs --pid")
         run(args, args.base, Proc(args.pid))
         return
-    with server(args.app_dir, args.streamlit_option) as (base, proc, _):
+    with server(args.app_dir, args.streamlit_option, nice=args.nice) as (base, proc, _):
         run(args, base, Proc(proc.pid))
 
 
