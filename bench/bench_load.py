@@ -654,6 +654,8 @@ def classify(stack: str) -> str:
             return "page code: pandas"
         return "page code: other"
     if "ScriptRunner" in stack:
+        if "_on_script_finished" in stack:
+            return "runner: after the run (gc.collect if runner.postScriptGC)"
         if "get_bytecode" in stack:
             return "runner: compile the page script (magic, once per cache clear)"
         return "runner: start and end of a run"
