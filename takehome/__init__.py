@@ -11,9 +11,11 @@ values (numbers, strings, tuples, LR Lab's frozen ``engine.optim.Optimizer``) an
   :func:`torch_loss` and :func:`torch_descent` (surfaces and typed functions with autograd).
 * LR Lab's engine: :func:`engine_descent`, :func:`engine_train`, :func:`engine_range_test`,
   :func:`engine_hypergradient`, :func:`engine_child`: the few lines that recompute a view.
+* :func:`torch_child`: the child and the dogs' belief updates in plain PyTorch autograd.
 * :func:`build_notebook` / :func:`notebook_json`: both as a Jupyter notebook.
 """
 
+from takehome.child import torch_child
 from takehome.engine_code import (
     engine_child,
     engine_descent,
@@ -51,6 +53,7 @@ __all__ = [
     "rules_code",
     "scheduler_lr",
     "smooth_f_of",
+    "torch_child",
     "torch_descent",
     "torch_loss",
     "torch_model_data",

@@ -409,17 +409,27 @@ def engine_descent(
 
 def engine_child(sequence: str, lrs: Sequence[float], *, mode: str = "colour") -> Snippet:
     """The child and the dogs: ``learn_colour`` (the colour child) or ``learn_features`` (the
-    feature child) on the page's sequence at the page's rates, and each rate's outcome."""
+    feature child) on the page's sequence at the page's rates, and each rate's outcome.
+
+    ``mode="both"``: the colour child as ``run``, then the feature child as ``feature_run``
+    (a page that shows the richer child beside the story's)."""
     seq = parse_sequence(sequence)  # validated, canonical: letters B, W, C, K only
     rates = _rates(lrs)
-    if mode not in ("colour", "features"):
-        raise ValueError("mode must be 'colour' or 'features'")
-    fn = "learn_colour" if mode == "colour" else "learn_features"
-    outcomes = "colour_outcomes" if mode == "colour" else "feature_outcomes"
-    lines = [
-        f"run = {fn}({lit(seq)}, {lit(rates)})",
-        f"for lr, outcome in zip(run.lr, {outcomes}(run)):",
-        '    print(f"lr = {lr:g}: {outcome.headline}. {outcome.text}")',
-    ]
-    imports = (f"from engine.child import {outcomes}, {fn}",)
-    return Snippet("\n".join(lines), imports)
+    if mode not in ("colour", "features", "both"):
+        raise ValueError("mode must be 'colour', 'features' or 'both'")
+    children = {
+        "colour": ("learn_colour", "colour_outcomes", "run", "colour child, "),
+        "features": ("learn_features", "feature_outcomes", "feature_run", "feature child, "),
+    }
+    shown = ("colour", "features") if mode == "both" else (mode,)
+    lines, imports = [], []
+    for child in shown:
+        fn, outcomes, name, who = children[child]
+        name, who = (name, who) if mode == "both" else ("run", "")
+        lines += [
+            f"{name} = {fn}({lit(seq)}, {lit(rates)})",
+            f"for lr, outcome in zip({name}.lr, {outcomes}({name})):",
+            f'    print(f"{who}lr = {{lr:g}}: {{outcome.headline}}. {{outcome.text}}")',
+        ]
+        imports.append(f"from engine.child import {outcomes}, {fn}")
+    return Snippet("\n".join(lines), tuple(imports))

@@ -244,7 +244,9 @@ def _catalogue_body(key: str, params: dict[str, Any]) -> tuple[str, str]:
     if key == "quadratic":
         return f"0.5 * {n(p['a'])} * (x - {n(p['center'])}) ** 2", "the parabola a/2 (x - c)^2"
     if key == "double_well":
-        return f"(x**2 - 1) ** 2 + {n(p['tilt'])} * x", "the tilted double well"
+        t = float(p["tilt"])
+        sign = "-" if math.copysign(1.0, t) < 0 else "+"  # (x^2 - 1)^2 - 0.6 * x, not + -0.6 * x
+        return f"(x**2 - 1) ** 2 {sign} {n(abs(t))} * x", "the tilted double well"
     if key == "plateau":
         w2 = p["width"] * p["width"]
         return f"x**2 / ({n(w2)} + x**2)", "a bowl with flat shoulders"

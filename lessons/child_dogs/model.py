@@ -47,7 +47,8 @@ from engine.child import (
 from engine.expr import code
 from engine.verdict import NEVER, Kind
 from lessons.ui.fields import flag, number, text
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
+from takehome import engine_child, torch_child
 
 #: the article this lesson builds on, by its title
 ARTICLE = "Understand Learning Rate by a Child's interaction with Dogs"
@@ -617,3 +618,25 @@ def all_rows(r: Result) -> list[Row]:
     if r.feature_outcomes is not None:
         rows += feature_rows(r)
     return rows
+
+
+# ------------------------------------------------------------------------------ take it home
+
+
+def takehome_rates(r: Result) -> list[float]:
+    """The rates the page draws, in its order: the learner's (unless it is a preset's) and the
+    three children's."""
+    return [r.rates[i] for i in r.shown]
+
+
+def takehome(p: Params, r: Result) -> TakeHome:
+    """This view as code: the sequence shown (the story if the typed one was refused) at the
+    rates drawn, with LR Lab's engine (its outcomes in words) and the same belief updates in
+    plain PyTorch autograd; the feature child too when the page shows it."""
+    mode = "both" if p.rich else "colour"
+    rates = takehome_rates(r)
+    return TakeHome(
+        engine=engine_child(r.seq, rates, mode=mode),
+        torch=torch_child(r.seq, rates, mode=mode),
+        torch_label="PyTorch autograd",
+    )

@@ -258,6 +258,7 @@ LESSON = Lesson(
             show=show,
             question=model.question,
             quiz_key="cd_quiz",
+            takehome=model.takehome,
         ),
     ),
 )

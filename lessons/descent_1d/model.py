@@ -29,7 +29,8 @@ from engine.theory import local_thresholds, quadratic_regime
 from engine.verdict import NEVER, Kind
 from lessons.ui.common import rate_grid, snap
 from lessons.ui.fields import choice, flag, number, text
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
+from takehome import FunctionSpec, Snippet, engine_descent, function_spec, torch_descent
 
 # ------------------------------------------------------------------------------ choices
 
@@ -116,7 +117,8 @@ def custom_start(text_: str, half: float) -> float:
     except ExpressionError:
         s = parse_function(DEFAULT_TEXT, ("x",), window=((-half, half),))
     lo, hi, step = CUSTOM_START
-    return float(np.clip(round(s.default_start[0] / step) * step, lo, hi))
+    # on the grid as the slider writes it: -1.2, not -24 * 0.05 = -1.2000000000000002
+    return float(np.clip(round(round(s.default_start[0] / step) * step, 10), lo, hi))
 
 
 def _start(surface: str) -> Any:
@@ -856,3 +858,41 @@ def band_of(r: Result, lr: float) -> int | None:
         if math.isclose(lr, edge, rel_tol=1e-9):
             return None
     return 0 if lr < th.fastest else 1 if lr < th.diverge else 2
+
+
+# ------------------------------------------------------------------------------ take it home
+
+#: the code panel when every run is off (nothing to compute)
+TAKEHOME_ALL_OFF = "# Every run is switched off: slide at least one rate away from off."
+#: the first line of the engine code when descent cannot start where the page asks
+TAKEHOME_NO_START = (
+    "# LR Lab cannot start here: the loss or its slope is not a number at this start, so this\n"
+    "# raises the page's message. Pick another start x0."
+)
+
+
+def takehome_spec(p: Params, r: Result) -> FunctionSpec:
+    """The curve shown as a :class:`takehome.FunctionSpec`: a built-in curve with its
+    parameter, or the typed function as LR Lab's parser reads it (the example when the typed
+    text was refused)."""
+    if p.surface == CUSTOM:
+        half = float(p.win)
+        return function_spec(CUSTOM, formula=r.text, variables=("x",), window=((-half, half),))
+    return function_spec(p.surface, dict(p.surface_params))
+
+
+def takehome(p: Params, r: Result) -> TakeHome:
+    """This view as code: the curve, the start, the rates switched on and the steps, with LR
+    Lab's engine (every run's verdict) and with plain PyTorch autograd."""
+    lrs = [float(p.rates[i]) for i in range(len(p.rates)) if p.rates[i] != OFF]
+    if not lrs:
+        return TakeHome(engine=Snippet(TAKEHOME_ALL_OFF))
+    spec = takehome_spec(p, r)
+    engine = engine_descent(spec, (r.x0,), lrs=lrs, steps=p.steps)
+    if r.run_error is not None:
+        return TakeHome(engine=Snippet(f"{TAKEHOME_NO_START}\n{engine.code}", engine.imports))
+    return TakeHome(
+        engine=engine,
+        torch=torch_descent(spec, (r.x0,), lrs=lrs, steps=p.steps),
+        torch_label="PyTorch autograd",
+    )

@@ -237,6 +237,7 @@ LESSON = Lesson(
             show=show,
             question=model.question,
             quiz_key="d1_quiz",
+            takehome=model.takehome,
         ),
     ),
 )

@@ -275,3 +275,50 @@ def test_feature_figures():
     shown = model.rich_shown(r)
     fig = fc.p_dog_figure(r.features.p_white_dog[shown], ["a"] * len(shown), styles=shown)
     np.testing.assert_allclose(fig.data[0].y, r.features.p_white_dog[0])
+
+
+# ---------------------------------------------------------------- take it home
+
+
+def _guide_params() -> Params:
+    step = next(s for s in guide.PLAN if s.path == "lessons/child_dogs/page.py")
+    return F.from_query(Params, step.query)[0]
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        Params(),
+        _guide_params(),  # lr 0.9, a preset's rate: three children, no fourth row
+        Params(lr=2.5, seq=model.CATS_SEQUENCE, rich=True),  # the slider's top, both children
+        Params(lr=0.0, seq="BWCK" * 10, rich=True),  # the longest sequence, every animal
+        Params(lr=0.42, seq="B'); import os; ('", rich=True),  # refused: the story is shown
+    ],
+    ids=["defaults", "guide", "cats-top-rate", "longest-lr-0", "refused-sequence"],
+)
+def test_take_home_code_carries_the_view_and_reproduces_the_runs(p, capsys):
+    """The engine code reruns the sequence shown at the rates drawn, bit for bit (the feature
+    child too when shown); both codes carry the sequence (as validated) and the rates."""
+    from tests.takehome.helpers import carries
+    from tests.takehome.helpers import run as run_code
+
+    r = model.compute(p)
+    th = model.takehome(p, r)
+    rates = [r.rates[i] for i in r.shown]
+    assert rates[0] == p.lr or r.user_is_preset
+    for src in (th.engine.source, th.torch.source):
+        carries(src, r.seq, *rates)
+        assert "import os" not in src
+    assert th.torch_label == "PyTorch autograd" and th.torch.requires == ("torch",)
+    assert ("learn_features" in th.engine.source) == p.rich
+    assert ("binary_cross_entropy_with_logits" in th.torch.source) == p.rich
+    ns = run_code(th.engine.source)
+    np.testing.assert_array_equal(ns["run"].lr, rates)
+    np.testing.assert_array_equal(ns["run"].belief, r.colour.belief[r.shown])
+    out = capsys.readouterr().out
+    for i in r.shown:
+        assert r.outcomes[i].headline in out
+    if p.rich:
+        np.testing.assert_array_equal(ns["feature_run"].weights, r.features.weights[r.shown])
+        for i in r.shown:
+            assert r.feature_outcomes[i].headline in out

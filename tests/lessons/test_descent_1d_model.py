@@ -303,3 +303,68 @@ def test_lecture_mode_text_is_projector_sized(default):
         assert fig.layout.xaxis.tickfont.size >= fd.LECTURE_TEXT
     assert figs[1].layout.yaxis.tickfont.size == fd.LECTURE_LOG_TICKS
     assert figs[2].layout.xaxis.dtick == 1  # no small minor digits on the rate axis
+
+
+# ---------------------------------------------------------------- take it home
+
+
+def _guide_params() -> Params:
+    step = next(s for s in guide.PLAN if s.path == "lessons/descent_1d/page.py")
+    return F.from_query(Params, step.query)[0]
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        Params(),
+        _guide_params(),  # A off: 1.9, 2 and 2.2 for 50 steps
+        Params(surface="double_well", tilt=-0.6, lr1=0.0, lr2=0.05, steps=200),
+        Params(surface="lopsided", skew=2.0, x0_lopsided=-4.0, lr3=100.0, steps=10),
+        Params(surface="custom", fn="x^4 - 3*x^2 + 0.5*sin(3*x)", win=2.0),  # its own start
+        Params(surface="custom", fn="2x + x**2", x0_custom=-2.5),  # refused: the example
+    ],
+    ids=["defaults", "guide", "double-well", "lopsided-top-rate", "typed", "refused-typed"],
+)
+def test_take_home_code_carries_the_view_and_reproduces_the_runs(p, capsys):
+    """The engine code reruns the curve, start, rates switched on and steps bit for bit; both
+    codes carry them (a typed function as the parser re-prints it, never as typed)."""
+    from tests.takehome.helpers import carries
+    from tests.takehome.helpers import run as run_code
+
+    r = model.compute(p)
+    th = model.takehome(p, r)
+    values = [r.x0, *r.lrs, r.steps, *(v for _, v in p.surface_params)]
+    if p.surface == model.CUSTOM:
+        values += [-float(p.win), float(p.win)]
+        expected = parse_function(r.text, window=((-p.win, p.win),)).formula
+        assert "^" not in th.engine.source + th.torch.source
+    carries(th.engine.source, *values)
+    carries(th.torch.source, *values[: 2 + len(r.lrs)])
+    if p.fn == "x^4 - 3*x^2 + 0.5*sin(3*x)" and p.surface == model.CUSTOM:
+        carries(th.engine.source, "x**4-3*x**2+0.5*sin(3*x)")
+        assert "torch.sin(3 * x)" in th.torch.source and r.formula == expected
+    if r.fn_error is not None:
+        carries(th.engine.source, "x**4-3*x**2+x")  # the example the page shows instead
+        assert "2x" not in th.engine.source
+    ns = run_code(th.engine.source)
+    np.testing.assert_array_equal(ns["result"].path[:, :, 0], r.path)
+    np.testing.assert_array_equal(ns["result"].loss, r.loss)
+    assert [v.text for v in ns["result"].verdicts] == [v.text for v in r.verdicts]
+
+
+def test_take_home_with_every_run_off_or_no_start():
+    """Nothing to compute: a comment saying so. A start where the function is undefined: the
+    engine code raises the page's own message (and no PyTorch code that would run on NaN)."""
+    from engine.descent import DescentError
+    from tests.takehome.helpers import run as run_code
+
+    p = Params(lr1=0.0, lr2=0.0, lr3=0.0, lr4=0.0)
+    th = model.takehome(p, model.compute(p))
+    assert th.engine.code == model.TAKEHOME_ALL_OFF and th.torch is None
+    p = Params(surface="custom", fn="log(x)", x0_custom=-3.0)
+    r = model.compute(p)
+    th = model.takehome(p, r)
+    assert th.torch is None and th.engine.code.startswith(model.TAKEHOME_NO_START)
+    with pytest.raises(DescentError) as err:
+        run_code(th.engine.source)
+    assert str(err.value) == r.run_error

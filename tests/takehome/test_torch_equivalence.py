@@ -360,3 +360,26 @@ def test_range_test_with_torch_lr_finder(model, kw, capsys):
     theta0 = ns["init_params"](ns["spec"], 1, 1)[0]
     close(first, ns["spec"].unpack(theta0)[0][0].T, rtol=0, atol=0)
     assert "Smith: max" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- the child
+
+
+@pytest.mark.parametrize(
+    ("seq", "lrs"),
+    [
+        ("BBBBBBBBBBW", [0.05, 0.3, 0.9]),  # the page's defaults: the story, the three children
+        ("BC" * 10 + "W", [2.5, 0.05, 0.3, 0.9]),  # the cats story, the slider's top rate
+        ("BWCKWWB" * 5, [0.0, 1.0, 1.5, 2.0]),  # every animal; copy, overshoot, swing for ever
+    ],
+)
+def test_child_belief_updates_with_autograd_match_the_engine(seq, lrs):
+    from engine.child import learn_colour, learn_features
+    from takehome import torch_child
+
+    ns = run(torch_child(seq, lrs, mode="both").source)
+    colour, features = learn_colour(seq, lrs), learn_features(seq, lrs)
+    close(ns["belief"].numpy(), colour.belief, rtol=0, atol=0)  # the same float64 steps
+    close(ns["weights"].numpy(), features.weights, rtol=1e-12, atol=1e-12)
+    close(ns["p_white"].numpy(), features.p_white_dog[:, -1], rtol=1e-12)
+    close(ns["p_black"].numpy(), features.p_black_dog[:, -1], rtol=1e-12)
