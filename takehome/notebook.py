@@ -21,14 +21,16 @@ ENGINE_INTRO = (
 )
 
 
-def _torch_intro(requires: Sequence[str]) -> str:
+def _torch_intro(requires: Sequence[str], uses_engine: bool = True) -> str:
     extra = [r for r in requires if r != "torch"]
     pip = "pip install torch" + "".join(f" {r}" for r in extra)
-    return (
-        "## The same in PyTorch\n\n"
-        f"Needs `{pip}` (PyTorch is not one of LR Lab's requirements). The cells below use LR "
-        "Lab's data loader too, so keep running from the LR Lab folder."
+    where = (
+        " The cells below load LR Lab's data through its engine too, so keep running from the "
+        "LR Lab folder."
+        if uses_engine
+        else " The cells below need nothing else from LR Lab."
     )
+    return f"## The same in PyTorch\n\nNeeds `{pip}` (PyTorch is not one of LR Lab's requirements).{where}"
 
 
 def _markdown_text(text: str) -> str:
@@ -68,7 +70,7 @@ def build_notebook(
         cells.append(new_code_cell(f"{block}\n\n{engine.code}" if block else engine.code))
     if torch is not None:
         said = [*torch.notes, *notes]
-        intro = _torch_intro(torch.requires)
+        intro = _torch_intro(torch.requires, any("engine" in line for line in torch.imports))
         if said:
             intro += "\n\n" + "\n".join(f"- {_markdown_text(n)}" for n in said)
         cells.append(new_markdown_cell(intro))
