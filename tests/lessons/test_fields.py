@@ -172,7 +172,7 @@ def _shows(spec: F.Field, value, raw: list[str]) -> bool:
 
 
 @pytest.mark.parametrize("params", PARAMS)
-@settings(max_examples=150)
+@settings(max_examples=40)
 @given(data=st.data())
 def test_every_link_is_applied_or_noticed(params, data):
     q = data.draw(links(params))
@@ -198,7 +198,7 @@ def test_every_link_is_applied_or_noticed(params, data):
 
 
 @pytest.mark.parametrize("params", PARAMS)
-@settings(max_examples=80)
+@settings(max_examples=25)
 @given(data=st.data())
 def test_canonical_links_round_trip(params, data):
     values = {}

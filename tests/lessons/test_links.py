@@ -18,7 +18,7 @@ PAGES = [pytest.param(info, lesson, id=info.url_path) for info, lesson in conver
 
 
 @pytest.mark.parametrize(("info", "lesson"), PAGES)
-@settings(max_examples=4, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=2, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(data=st.data())
 def test_a_link_is_applied_or_noticed_on_the_page(info, lesson, data):
     section = lesson.sections[0]
