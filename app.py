@@ -11,7 +11,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import streamlit as st  # noqa: E402
 
-from lessons.ui import pages, runner, state  # noqa: E402
+from lessons.ui import pages, runner  # noqa: E402
 
 # a lecture link opens with the sidebar folded away: the projector shows the lesson, not the menu
 _lecture_link = st.query_params.get("lecture", "").strip().lower() in ("true", "1", "yes", "on")
@@ -48,7 +48,6 @@ sections[pages.POLL.section] = [
 # the menu is drawn by runner.sidebar() as plain links: Streamlit's own menu puts section
 # headers inside its <ul>, which screen readers (and axe-core) reject
 page = st.navigation(sections, position="hidden")
-state.begin_run()
 if page.url_path != pages.POLL.url_path:  # a phone in the hall gets no sidebar furniture
     runner.sidebar()
 page.run()

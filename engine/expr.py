@@ -9,11 +9,15 @@ walked against a whitelist:
 * numbers (``|value| <= 1e6``), the variables, the constants ``pi`` and ``e``;
 * ``+ - * /`` and ``**`` (``^`` is accepted and means ``**``), unary ``+``/``-``;
 * calls of a bare whitelisted function name with exactly one positional argument;
-* the exponent of ``**`` must be a constant with ``|value| <= 10``.
+* the exponent of ``**`` must be a constant with ``|value| <= 10``, and so must the total
+  exponent of a power of a power (``(x**9)**9`` is ``x**81``: refused);
+* no comment (``#``): the text after it would silently be dropped.
 
 Everything else (attribute access, subscripts, strings, lambdas, comprehensions, comparisons,
 keywords, names starting with ``_``, ...) is rejected with an :class:`ExpressionError` that says
-what is wrong and what is allowed.  The text is at most 200 characters, the tree at most 150
+what is wrong and what is allowed.  Messages are Markdown-safe: every piece of code in them
+(the student's own text included) is in a code span, so a page may show them as Markdown
+without a ``*`` turning into italics.  The text is at most 200 characters, the tree at most 150
 nodes and 40 levels deep, so parsing, differentiation and evaluation cost are bounded by
 construction (no loops, no recursion beyond the bounded depth).
 
@@ -41,6 +45,7 @@ from engine.surfaces import Surface
 
 __all__ = [
     "ExpressionError",
+    "code",
     "ExprNode",
     "expression_tree",
     "parse_function",
@@ -102,39 +107,56 @@ _BAD_OPS = {
 }
 _BAD_NODES = {
     ast.Attribute: "A dot after a name (attribute access) is not allowed",
-    ast.Subscript: "Square brackets [...] are not allowed",
-    ast.List: "Lists [...] are not allowed",
+    ast.Subscript: "Square brackets `[...]` are not allowed",
+    ast.List: "Lists `[...]` are not allowed",
     ast.Tuple: "Commas are not allowed: type a single formula",
-    ast.Set: "Curly brackets {...} are not allowed",
-    ast.Dict: "Curly brackets {...} are not allowed",
-    ast.Lambda: "'lambda' is not allowed",
-    ast.ListComp: "Comprehensions ('for' inside brackets) are not allowed",
-    ast.SetComp: "Comprehensions ('for' inside brackets) are not allowed",
-    ast.DictComp: "Comprehensions ('for' inside brackets) are not allowed",
-    ast.GeneratorExp: "Comprehensions ('for' inside brackets) are not allowed",
-    ast.Compare: "Comparisons (<, >, ==) are not allowed",
-    ast.BoolOp: "'and' / 'or' are not allowed",
-    ast.IfExp: "'if ... else' is not allowed",
-    ast.NamedExpr: "':=' is not allowed",
-    ast.Starred: "'*' in front of an argument is not allowed",
+    ast.Set: "Curly brackets `{...}` are not allowed",
+    ast.Dict: "Curly brackets `{...}` are not allowed",
+    ast.Lambda: "`lambda` is not allowed",
+    ast.ListComp: "Comprehensions (`for` inside brackets) are not allowed",
+    ast.SetComp: "Comprehensions (`for` inside brackets) are not allowed",
+    ast.DictComp: "Comprehensions (`for` inside brackets) are not allowed",
+    ast.GeneratorExp: "Comprehensions (`for` inside brackets) are not allowed",
+    ast.Compare: "Comparisons (`<`, `>`, `==`) are not allowed",
+    ast.BoolOp: "`and` / `or` are not allowed",
+    ast.IfExp: "`if ... else` is not allowed",
+    ast.NamedExpr: "`:=` is not allowed",
+    ast.Starred: "`*` in front of an argument is not allowed",
     ast.JoinedStr: "Text in quotes is not allowed",
-    ast.Await: "'await' is not allowed",
-    ast.Yield: "'yield' is not allowed",
-    ast.YieldFrom: "'yield' is not allowed",
+    ast.Await: "`await` is not allowed",
+    ast.Yield: "`yield` is not allowed",
+    ast.YieldFrom: "`yield` is not allowed",
 }
 _TRANSLATE = {"^": "**", "−": "-", "×": "*", "·": "*", "²": "**2", "³": "**3", "π": "pi"}
 
 
 class ExpressionError(ValueError):
-    """The typed function cannot be used; the message says why and what is allowed."""
+    """The typed function cannot be used; the message says why and what is allowed.
+
+    The message is safe to show as Markdown: code in it is in code spans (see :func:`code`).
+    """
+
+
+def code(text: str) -> str:
+    """``text`` as a Markdown code span, whatever it contains (a longer fence around backticks,
+    unprintable characters shown as ``?``).
+
+    >>> code("2*x"), code("a`b")
+    ('`2*x`', '`` a`b ``')
+    """
+    text = "".join(c if c.isprintable() else "?" for c in str(text))
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "``" if "``" not in text else "```"
+    return f"{fence} {text} {fence}"
 
 
 def _allowed(variables: Sequence[str]) -> str:
-    names = " and ".join(variables)
-    funcs = ", ".join(FUNCTIONS)
+    names = " and ".join(code(v) for v in variables)
+    funcs = ", ".join(code(f) for f in FUNCTIONS)
     return (
-        f"Allowed: numbers, {names}, pi, e, + - * / and ^ (or **) with a number as exponent, "
-        f"parentheses, and the functions {funcs}."
+        f"Allowed: numbers, {names}, `pi`, `e`, `+ - * /` and `^` (or `**`) with a number as "
+        f"exponent, parentheses, and the functions {funcs}."
     )
 
 
@@ -399,11 +421,13 @@ class _Program:
 
 def _prepare(text: object, variables: Sequence[str]) -> str:
     if not isinstance(text, str):
-        raise ExpressionError("Type the function as text, for example x**2.")
+        raise ExpressionError("Type the function as text, for example `x**2`.")
     src = text.strip()
     if not src:
         example = "x**2 + y**2" if len(variables) == 2 else "x**2"
-        raise ExpressionError(f"The function is empty: type a formula, for example {example}.")
+        raise ExpressionError(
+            f"The function is empty: type a formula, for example {code(example)}."
+        )
     if len(src) > MAX_LENGTH:
         raise ExpressionError(
             f"The function is too long ({len(src)} characters; at most {MAX_LENGTH})."
@@ -412,7 +436,14 @@ def _prepare(text: object, variables: Sequence[str]) -> str:
         src = src.replace(old, new)
     bad = sorted({ch for ch in src if not (ch.isascii() and (ch.isprintable() or ch.isspace()))})
     if bad:
-        raise ExpressionError(f"The character {bad[0]!r} is not allowed. {_allowed(variables)}")
+        raise ExpressionError(
+            f"The character {code(repr(bad[0]))} is not allowed. {_allowed(variables)}"
+        )
+    if "#" in src:  # Python would read the rest as a comment and silently drop it
+        raise ExpressionError(
+            "The character `#` is not allowed: it would start a comment and drop the rest of the "
+            f"formula. {_allowed(variables)}"
+        )
     depth = best = 0
     for ch in src:
         if ch in "([{":
@@ -427,21 +458,24 @@ def _prepare(text: object, variables: Sequence[str]) -> str:
 
 def _syntax_message(src: str, variables: Sequence[str]) -> str:
     if src.count("(") != src.count(")"):
-        return "The parentheses do not match: every '(' needs a ')'."
+        return "The parentheses do not match: every `(` needs a `)`."
     if re.search(r"(\d|\))\s*[A-Za-z(]", src):
-        return "A '*' seems to be missing: write 2*x for 2 times x, and (x+1)*(x-1) for a product."
+        return (
+            "A `*` seems to be missing: write `2*x` for 2 times x, and `(x+1)*(x-1)` for a product."
+        )
     if "=" in src:
-        return "Type only the right-hand side, without '=' (for example x**2, not f(x) = x**2)."
+        return "Type only the right-hand side, without `=` (for example `x**2`, not `f(x) = x**2`)."
     return f"This is not a formula I can read: check the operators and parentheses. {_allowed(variables)}"
 
 
 class _Converter:
     """Walks a Python AST against the whitelist and rebuilds it from our own nodes."""
 
-    def __init__(self, builder: _Builder, variables: Sequence[str]) -> None:
+    def __init__(self, builder: _Builder, variables: Sequence[str], src: str = "") -> None:
         self.b = builder
         self.variables = tuple(variables)
         self.help = _allowed(variables)
+        self.src = src
 
     def fail(self, problem: str) -> ExpressionError:
         return ExpressionError(f"{problem}. {self.help}")
@@ -454,6 +488,27 @@ class _Converter:
                 return True
             stack.extend(n.args)
         return False
+
+    def has_pow(self, node: _Node) -> bool:
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n.op == "pow":
+                return True
+            stack.extend(n.args[:1] if n.op == "pow" else n.args)
+        return False
+
+    def degree(self, node: _Node) -> float:
+        """How fast ``node`` can grow with the variables, as a power: 1 for a variable (or a
+        function of one), exponents multiply, products add (bounded depth: no deep recursion)."""
+        if node.op == "const":
+            return 0.0
+        if node.op in ("var", "fn"):
+            return 1.0 if node.op == "var" or self.has_var(node) else 0.0
+        if node.op == "pow":
+            return abs(node.value) * self.degree(node.args[0])
+        ds = [self.degree(a) for a in node.args]
+        return sum(ds) if node.op in ("mul", "div") else max(ds)
 
     def const_value(self, node: _Node) -> float:
         """Value of a variable-free subtree (bounded depth, numpy semantics, no Python pow)."""
@@ -470,13 +525,13 @@ class _Converter:
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool) or v is None or v is Ellipsis:
-                raise self.fail(f"'{v}' is not allowed")
+                raise self.fail(f"{code(str(v))} is not allowed")
             if isinstance(v, str | bytes):
                 raise self.fail("Text in quotes is not allowed")
             if isinstance(v, complex):
-                raise self.fail("Complex numbers (like 2j) are not allowed")
+                raise self.fail("Complex numbers (like `2j`) are not allowed")
             if not isinstance(v, int | float):
-                raise self.fail(f"'{v!r}' is not allowed")
+                raise self.fail(f"{code(repr(v))} is not allowed")
             if not (math.isfinite(float(v)) and abs(v) <= MAX_LITERAL):
                 raise self.fail(
                     f"Numbers must lie between -{MAX_LITERAL:,.0f} and {MAX_LITERAL:,.0f}"
@@ -489,31 +544,37 @@ class _Converter:
             if name in CONSTANTS:
                 return b.const(CONSTANTS[name], name)
             if name.startswith("_"):
-                raise self.fail("Names starting with '_' are not allowed")
+                raise self.fail("Names starting with `_` are not allowed")
             if name in FUNCTIONS or name in _ALIASES:
-                raise self.fail(f"{name} is a function: write {name}(...) with an argument")
+                raise self.fail(
+                    f"{code(name)} is a function: write {code(name + '(...)')} with an argument"
+                )
             if len(self.variables) == 1:
-                return self._unknown(name, f"this function has one variable, {self.variables[0]}")
-            return self._unknown(name, f"the variables are {' and '.join(self.variables)}")
+                return self._unknown(
+                    name, f"this function has one variable, {code(self.variables[0])}"
+                )
+            return self._unknown(
+                name, f"the variables are {' and '.join(code(v) for v in self.variables)}"
+            )
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
                 return b.node("neg", (self.convert(node.operand),))
             if isinstance(node.op, ast.UAdd):
                 return self.convert(node.operand)
-            raise self.fail("'not' and '~' are not allowed")
+            raise self.fail("`not` and `~` are not allowed")
         if isinstance(node, ast.BinOp):
             kind = _OPS.get(type(node.op))
             if kind is None:
                 sym = _BAD_OPS.get(type(node.op), type(node.op).__name__)
-                raise self.fail(f"The operator {sym} is not allowed")
+                raise self.fail(f"The operator {code(sym)} is not allowed")
             left = self.convert(node.left)
             right = self.convert(node.right)
             if kind != "pow":
                 return b.node(kind, (left, right))
             if self.has_var(right):
                 raise self.fail(
-                    "The exponent after ^ must be a number (like x^2 or x^0.5); "
-                    "for exponentials write exp(...), e.g. exp(x*log(2)) for 2^x"
+                    "The exponent after `^` must be a number (like `x^2` or `x^0.5`); "
+                    "for exponentials write `exp(...)`, e.g. `exp(x*log(2))` for `2^x`"
                 )
             n = self.const_value(right)
             if not math.isfinite(n) or abs(n) > MAX_EXPONENT:
@@ -521,6 +582,14 @@ class _Converter:
                 raise self.fail(
                     f"Exponents must lie between -{MAX_EXPONENT:g} and {MAX_EXPONENT:g} "
                     f"(this one is {shown})"
+                )
+            total = abs(n) * self.degree(left)
+            if self.has_pow(left) and total > MAX_EXPONENT:
+                part = ast.get_source_segment(self.src, node) or "this power"
+                raise self.fail(
+                    f"A power of a power multiplies the exponents: {code(part)} has a total "
+                    f"exponent of {total:g}, and exponents must lie between -{MAX_EXPONENT:g} and "
+                    f"{MAX_EXPONENT:g}"
                 )
             return b.node("pow", (left, right), n)
         if isinstance(node, ast.Call):
@@ -530,23 +599,28 @@ class _Converter:
                     raise self.fail("A dot after a name (attribute access) is not allowed")
                 raise self.fail("Only the listed functions can be called, by their plain name")
             name = func.id
+            if (func.lineno, func.col_offset) != (node.lineno, node.col_offset):
+                raise self.fail(
+                    f"Call a function by its plain name, as in {code(name + '(x)')}, without "
+                    "brackets around the name"
+                )
             if name.startswith("_"):
-                raise self.fail("Names starting with '_' are not allowed")
+                raise self.fail("Names starting with `_` are not allowed")
             name = _ALIASES.get(name, name)
             if name not in FUNCTIONS:
-                raise self.fail(f"Unknown function '{func.id}'")
+                raise self.fail(f"Unknown function {code(func.id)}")
             if node.keywords:
-                raise self.fail(f"{name}(...) takes no named arguments (no '=' inside)")
+                raise self.fail(f"{code(name + '(...)')} takes no named arguments (no `=` inside)")
             if any(isinstance(a, ast.Starred) for a in node.args):
-                raise self.fail("'*' in front of an argument is not allowed")
+                raise self.fail("`*` in front of an argument is not allowed")
             if len(node.args) != 1:
-                raise self.fail(f"{name}(...) takes exactly one argument")
+                raise self.fail(f"{code(name + '(...)')} takes exactly one argument")
             return b.node("fn", (self.convert(node.args[0]),), 0.0, name)
-        problem = _BAD_NODES.get(type(node), f"'{type(node).__name__}' is not allowed")
+        problem = _BAD_NODES.get(type(node), f"{code(type(node).__name__)} is not allowed")
         raise self.fail(problem)
 
     def _unknown(self, name: str, hint: str) -> _Node:
-        raise self.fail(f"Unknown name '{name}': {hint}")
+        raise self.fail(f"Unknown name {code(name)}: {hint}")
 
 
 def _ast_depth(tree: ast.AST) -> int:
@@ -690,12 +764,12 @@ def _validated_root(text: str, names: tuple[str, ...], b: _Builder) -> _Node:
         )
     if _ast_depth(tree) > MAX_DEPTH:
         raise ExpressionError(f"The formula is nested too deeply (at most {MAX_DEPTH} levels).")
-    conv = _Converter(b, names)
+    conv = _Converter(b, names, src)
     root = conv.convert(tree)
     if not conv.has_var(root):
         raise ExpressionError(
-            f"The function does not depend on {' or '.join(names)}: a constant has no slope, so "
-            "there is nothing to descend."
+            f"The function does not depend on {' or '.join(code(v) for v in names)}: a constant "
+            "has no slope, so there is nothing to descend."
         )
     return root
 
@@ -844,7 +918,7 @@ def _scan(
     with np.errstate(all="ignore"):
         z = f(pts)
     ok = np.isfinite(z)
-    where = " × ".join(f"[{lo:g}, {hi:g}]" for lo, hi in box)
+    where = " × ".join(code(f"[{lo:g}, {hi:g}]") for lo, hi in box)
     if not ok.any():
         raise ExpressionError(
             f"The function is not a finite number anywhere in the window {where} (for example "

@@ -268,7 +268,7 @@ def quadratic(a: float = 1.0, center: float = 0.0) -> Surface:
         f_min=0.0,
         default_start=(c + 4.0,),
         blurb=(
-            "The same curvature everywhere: below 1/a the ball creeps, at 1/a it lands in one "
+            "The same curvature everywhere: below 1/a the ball slides in, at 1/a it lands in one "
             "step, between 1/a and 2/a it zig-zags in, above 2/a it flies off."
         ),
         params=(("a", a), ("center", c)),

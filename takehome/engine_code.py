@@ -32,6 +32,16 @@ __all__ = [
 
 _DEFAULT = Optimizer()
 
+#: the rules of :meth:`engine.range_test.RangeTestResult.suggestions`, by name
+RANGE_RULES: tuple[str, ...] = (
+    "steepest",
+    "minimum / 10",
+    "valley",
+    "Smith: start",
+    "Smith: max",
+    "Smith: min",
+)
+
 
 def optimizer_code(optimizer: Optimizer | str) -> str:
     """``Optimizer("name", ...)`` with the fields that differ from the defaults (so it builds
@@ -57,7 +67,9 @@ def _data_lines(md: ModelData) -> list[str]:
     ]
 
 
-def _schedule_code(schedule: ScheduleSpec) -> str:
+def _schedule_code(
+    schedule: ScheduleSpec, head: str = "schedule = make_schedule", indent: str = "", tail: str = ""
+) -> str:
     key, params, *rest = schedule
     p = dict(params.items() if isinstance(params, Mapping) else params)
     if rest:
@@ -67,9 +79,21 @@ def _schedule_code(schedule: ScheduleSpec) -> str:
         p.setdefault("base_lr", None)
         inner = f"make_schedule({lit(then_key)}{', ' if tp else ''}{kwargs(tp)})"
         args = [lit(key), *(f"{k}={lit(v)}" for k, v in p.items()), f"then={inner}"]
-        return call("schedule = make_schedule", args)
+        return call(head, args, indent=indent, tail=tail)
     engine_schedule(key, p)  # validates
-    return call("schedule = make_schedule", [lit(key), *(f"{k}={lit(v)}" for k, v in p.items())])
+    args = [lit(key), *(f"{k}={lit(v)}" for k, v in p.items())]
+    return call(head, args, indent=indent, tail=tail)
+
+
+def _named_schedules(
+    schedules: Sequence[tuple[str, ScheduleSpec]],
+) -> list[tuple[str, ScheduleSpec]]:
+    pairs = [(str(name), spec) for name, spec in schedules]
+    if not pairs:
+        raise ValueError("give one or more (name, schedule) pairs")
+    if len({name for name, _ in pairs}) != len(pairs):
+        raise ValueError("every schedule needs its own name")
+    return pairs
 
 
 def _rates(lrs: Sequence[float]) -> list[float]:
@@ -95,21 +119,57 @@ def engine_train(
     batch_size: int | None = 64,
     seed: int = 0,
     eval_every: int | None = None,
+    schedules: Sequence[tuple[str, ScheduleSpec]] | None = None,
 ) -> Snippet:
-    """``history = train(...)``: K models at once, one per rate (or one on a schedule), and
-    what happened to each run in words (with hypergradient descent: what it did to the rate).
+    """``history = train(...)``: K models at once, one per rate (or one on a schedule, or one
+    per schedule of ``schedules``), and what happened to each run in words (with hypergradient
+    descent: what it did to the rate).
 
     Arguments as :func:`engine.train.train` (the model and data as
-    :func:`takehome.torch_model_data`).
+    :func:`takehome.torch_model_data`), and
+
+    schedules : sequence of (name, schedule), optional
+        One run per schedule, all trained at once (same start, same minibatches): the code
+        builds every schedule with ``make_schedule``, stacks their rates over the run's
+        iterations into a ``(K, T)`` array (``rates``) and trains on it, as a page that races
+        schedules does.  ``name`` labels the run in the printed verdicts.
     """
     md = ModelData(dataset, data_seed, subset, model, hidden, activation, batch_size, seed)
     opt = as_optimizer(optimizer)
     if epochs is None and max_iters is None:
         raise ValueError("give epochs or max_iters")
+    if schedules is not None and schedule is not None:
+        raise ValueError("give schedule or schedules, not both")
     imports = ["from engine import ModelSpec, Optimizer, classify_run, load_dataset, train"]
     lines = _data_lines(md)
     args = ["spec", "data"]
-    if schedule is not None:
+    if schedules is not None:
+        if opt.hypergrad is not None:
+            raise ValueError("a hypergradient optimiser sets its own rate: no schedule with it")
+        pairs = _named_schedules(schedules)
+        imports += ["import numpy as np", "from engine import make_schedule"]
+        lines.append("schedules = {")
+        lines += [
+            _schedule_code(spec, f"{lit(name)}: make_schedule", indent="    ", tail=",")
+            for name, spec in pairs
+        ]
+        lines.append("}")
+        if epochs is None:
+            n = lit(int(max_iters))
+        else:
+            n = lit(int(epochs))  # full batch: one iteration an epoch
+            if md.batch_size is not None:
+                imports.append("import math")
+                n = f"{n} * math.ceil(data.n_train / {md.batch_size})"
+            if max_iters is not None:
+                n = f"min({n}, {lit(int(max_iters))})"
+        lines += [
+            f"t = np.arange({n})  # every iteration of the run",
+            "# every schedule's rate at every iteration: one row per run, trained at once",
+            "rates = np.stack([s.lr(t) for s in schedules.values()])",
+        ]
+        args.append("rates[:, 0]")
+    elif schedule is not None:
         if opt.hypergrad is not None:
             raise ValueError("a hypergradient optimiser sets its own rate: no schedule with it")
         imports.append("from engine import make_schedule")
@@ -124,16 +184,25 @@ def engine_train(
     args += [f"batch_size={lit(md.batch_size)}", f"seed={lit(md.seed)}"]
     if schedule is not None:
         args.append("schedule=schedule")
+    if schedules is not None:
+        args.append("schedule=rates")
     if eval_every is not None:
         args.append(f"eval_every={lit(int(eval_every))}")
     if md.subset < 1.0:
         args.append(f"subset={lit(md.subset)}")
-    lines += [
-        call("history = train", args),
-        "for k in range(history.K):",
-        "    kind, words = classify_run(history, k)",
-        '    print(f"{history.labels[k]}: {words}")',
-    ]
+    lines.append(call("history = train", args))
+    if schedules is not None:
+        lines += [
+            "for k, name in enumerate(schedules):",
+            "    kind, words = classify_run(history, k)",
+            '    print(f"{name}: {words}")',
+        ]
+    else:
+        lines += [
+            "for k in range(history.K):",
+            "    kind, words = classify_run(history, k)",
+            '    print(f"{history.labels[k]}: {words}")',
+        ]
     if opt.hypergrad is not None:
         imports.append("from engine.hypergrad import rate_story")
         lines.append('    print(f"    {rate_story(history.lr[k], float(history.lrs[k]))}")')
@@ -238,9 +307,22 @@ def engine_range_test(
     batch_size: int | None = 64,
     seed: int = 0,
     val_every: int | None = None,
+    try_rule: str | None = None,
+    try_epochs: int = 5,
+    try_eval_every: int | None = None,
 ) -> Snippet:
-    """``result = range_test(...)`` with the page's values, and every rule's suggestion."""
+    """``result = range_test(...)`` with the page's values, and every rule's suggestion.
+
+    With ``try_rule`` (one of :data:`RANGE_RULES`), the code then reads that rule's rate
+    ``lr`` off the result and trains fresh models (same seed) at ``lr / 10``, ``lr`` and
+    ``10 * lr`` for ``try_epochs`` epochs, validated every ``try_eval_every`` iterations
+    (default once an epoch): ``history``, and each run's verdict.
+    """
     md = ModelData(dataset, data_seed, 1.0, model, hidden, activation, batch_size, seed)
+    if try_rule is not None and try_rule not in RANGE_RULES:
+        raise ValueError(f"try_rule must be one of {RANGE_RULES}, got {try_rule!r}")
+    if isinstance(try_epochs, bool) or int(try_epochs) != try_epochs or try_epochs < 1:
+        raise ValueError(f"try_epochs must be a whole number >= 1, got {try_epochs!r}")
     if isinstance(num_iter, bool) or int(num_iter) != num_iter or not 2 <= num_iter <= MAX_ITERS:
         raise ValueError(f"num_iter must be a whole number in 2 ... {MAX_ITERS}")
     lr_ramp(float(min_lr), float(max_lr), int(num_iter), mode)  # validates
@@ -271,8 +353,29 @@ def engine_range_test(
         "    shown = 'no suggestion' if s.lr is None else f'{s.lr:.3g}'",
         '    print(f"{s.rule:>13}: {shown} ({s.reason})")',
     ]
-    imports = ("from engine import ModelSpec, Optimizer, load_dataset, range_test",)
-    return Snippet("\n".join(lines), imports)
+    imports = ["from engine import ModelSpec, Optimizer, load_dataset, range_test"]
+    if try_rule is not None:
+        imports.append("from engine import classify_run, train")
+        targs = [
+            "spec",
+            "data",
+            "[lr / 10, lr, lr * 10]",
+            f"optimizer={optimizer_code(optimizer)}",
+            f"epochs={lit(int(try_epochs))}",
+            *(f"{k}={lit(v)}" for k, v in tail if k != "val_every"),
+        ]
+        if try_eval_every is not None:
+            targs.append(f"eval_every={lit(int(try_eval_every))}")
+        lines += [
+            "",
+            f"# try it: fresh models at the {try_rule} suggestion, 10x lower and 10x higher",
+            f"lr = {{s.rule: s.lr for s in result.suggestions()}}[{lit(try_rule)}]",
+            call("history = train", targs),
+            "for k in range(history.K):",
+            "    kind, words = classify_run(history, k)",
+            '    print(f"{history.labels[k]}: {words}")',
+        ]
+    return Snippet("\n".join(lines), tuple(imports))
 
 
 def engine_descent(

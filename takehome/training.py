@@ -19,7 +19,7 @@ from engine.optim import Optimizer
 from engine.train import DEFAULT_BLOWUP_FACTOR
 from takehome.optim import as_optimizer, hd_class, optimizer_constructor
 from takehome.schedules import ScheduleSpec, scheduler_lr, torch_scheduler
-from takehome.snippet import Snippet, join, lit, read_template
+from takehome.snippet import Snippet, ident, join, lit, read_template
 
 __all__ = ["ModelData", "torch_model_data", "torch_training"]
 
@@ -55,6 +55,11 @@ def _batch(batch_size: int | None) -> int | None:
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
     return int(batch_size)
+
+
+def _doc(name: str) -> str:
+    """A run's name inside a docstring: printable, no quotes or backslashes."""
+    return "".join(c for c in name if c.isprintable() and c not in '"\\')
 
 
 class ModelData:
@@ -158,8 +163,10 @@ def torch_training(
     max_iters: int | None = None,
     batch_size: int | None = 64,
     seed: int = 0,
+    schedules: Sequence[tuple[str, ScheduleSpec]] | None = None,
 ) -> Snippet:
-    """Train the page's model in PyTorch: one run per rate (or one run on a schedule).
+    """Train the page's model in PyTorch: one run per rate (or one run on a schedule, or one
+    run per schedule of ``schedules``).
 
     The loop records, per iteration, the minibatch loss before the update (``losses``) and the
     rate the update used (``rates``), as LR Lab's ``History.train_loss`` and ``History.lr``,
@@ -176,6 +183,10 @@ def torch_training(
         A schedule of :mod:`engine.schedules` (see :func:`takehome.torch_scheduler`).
     epochs, max_iters : int or None
         As :func:`engine.train.train`: at least one of them.
+    schedules : sequence of (name, schedule), optional
+        One run per schedule, each from the same seeded model on the same minibatches: a
+        function per schedule builds its torch scheduler (``make_<key>(optimizer)``), and
+        ``runs`` maps each ``name`` to ``(losses, rates)``.
     """
     opt = as_optimizer(optimizer)
     md = ModelData(dataset, data_seed, subset, model, hidden, activation, batch_size, seed)
@@ -185,8 +196,10 @@ def torch_training(
         epochs = _seed(epochs, "epochs")
     if max_iters is not None:
         max_iters = _seed(max_iters, "max_iters")
-    if schedule is not None and opt.hypergrad is not None:
+    if (schedule is not None or schedules is not None) and opt.hypergrad is not None:
         raise ValueError("a hypergradient optimiser sets its own rate: no schedule with it")
+    if schedule is not None and schedules is not None:
+        raise ValueError("give schedule or schedules, not both")
     base = torch_model_data(
         dataset=dataset,
         data_seed=data_seed,
@@ -209,7 +222,36 @@ def torch_training(
         f"optimizer = {call}",
     ]
     sched_notes: tuple[str, ...] = ()
-    if schedule is not None:
+    factories: list[str] = []
+    named: list[tuple[str, float, str]] = []  # (run name, the optimiser's lr, its factory)
+    if schedules is not None:
+        pairs = [(str(n), spec) for n, spec in schedules]
+        if not pairs or len({n for n, _ in pairs}) != len(pairs):
+            raise ValueError("give one or more (name, schedule) pairs, each its own name")
+        notes_seen: list[str] = []
+        said: set[str] = set()  # a comment already made above is not repeated
+        for name, (key, params, *rest) in pairs:
+            then = rest[0] if rest else None
+            sch = torch_scheduler(key, params, then)
+            notes_seen += sch.notes
+            code = [c for c in sch.code.split("\n") if not (c.startswith("#") and c in said)]
+            said.update(c for c in code if c.startswith("#"))
+            fn = ident(f"make_{key}")
+            if any(fn == f for _, _, f in named):
+                fn = ident(f"make_{key}_{len(named)}")
+            factories += [
+                f"def {fn}(optimizer):",
+                f'{INDENT}"""{_doc(name)}: this run\'s torch scheduler."""',
+                *(INDENT + line for line in code),
+                f"{INDENT}return scheduler",
+                "",
+                "",
+            ]
+            named.append((name, scheduler_lr(key, params, then), fn))
+        sched_notes = tuple(dict.fromkeys(notes_seen))
+        body.append("scheduler = make_scheduler(optimizer)")
+        run_rates = []
+    elif schedule is not None:
         key, params, *rest = schedule
         then = rest[0] if rest else None
         sch = torch_scheduler(key, params, then)
@@ -226,6 +268,7 @@ def torch_training(
         if epochs is not None
         else [f"for epoch in range(math.ceil({lit(max_iters)} / len(loader))):"]
     )
+    who = "{name}" if schedules is not None else "lr = {lr:g}"
     step_lines = [
         "X, y = batch",
         "loss = loss_fn(model(X), y)",
@@ -234,14 +277,14 @@ def torch_training(
         f"    limit = {lit(DEFAULT_BLOWUP_FACTOR)} * max(losses[0] if math.isfinite(losses[0]) else 1.0, 1.0)",
         "if not losses[-1] <= limit:  # not finite, or blew up: LR Lab stops the run here",
         "    rates.append(optimizer.param_groups[0]['lr'])",
-        "    print(f'lr = {lr:g}: diverged at iteration {len(losses) - 1}')",
+        f"    print(f'{who}: diverged at iteration {{len(losses) - 1}}')",
         "    return losses, rates",
         "optimizer.zero_grad()",
         "loss.backward()",
         "optimizer.step()",
         "rates.append(optimizer.param_groups[0]['lr'])  # the rate this update used",
     ]
-    if schedule is not None:
+    if schedule is not None or schedules is not None:
         step_lines.append("scheduler.step()")
     if max_iters is not None:
         step_lines += [f"if len(losses) == {lit(max_iters)}:", "    return losses, rates"]
@@ -250,11 +293,17 @@ def torch_training(
         "    out = model(X_val)",
         "    val_loss = loss_fn(out, y_val).item()",
         "    acc = (out.argmax(dim=1) == y_val).double().mean().item()",
-        "print(f'lr = {lr:g}, epoch {epoch + 1}: validation loss {val_loss:.4f}, "
+        f"print(f'{who}, epoch {{epoch + 1}}: validation loss {{val_loss:.4f}}, "
         "accuracy {acc:.3f}')",
     ]
+    head = (
+        "def train_one(name, lr, make_scheduler):"
+        if schedules is not None
+        else "def train_one(lr):"
+    )
     fn = [
-        "def train_one(lr):",
+        *factories,
+        head,
         f'{INDENT}"""One run: LR Lab\'s seeded model on LR Lab\'s minibatches, starting at rate lr."""',
         *(INDENT + line for line in body),
         f"{INDENT}losses, rates, limit = [], [], None",
@@ -265,8 +314,15 @@ def torch_training(
         f"{INDENT}return losses, rates",
         "",
         "",
-        f"runs = {{lr: train_one(lr) for lr in {lit(run_rates)}}}",
     ]
+    if schedules is not None:
+        fn += [
+            "runs = {",
+            *(f"{INDENT}{lit(n)}: train_one({lit(n)}, {lit(r)}, {f})," for n, r, f in named),
+            "}",
+        ]
+    else:
+        fn.append(f"runs = {{lr: train_one(lr) for lr in {lit(run_rates)}}}")
     notes = (
         "The loop records the batch loss before each update and the rate that update used, "
         "as LR Lab's History.train_loss and History.lr, and stops a run where LR Lab's trainer "

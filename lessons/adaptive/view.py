@@ -22,8 +22,8 @@ from lessons.adaptive.figures import (
 )
 from lessons.adaptive.model import TrainParams, TrainResult, ValleyParams, ValleyResult
 from lessons.ui import controls, pages, widgets
+from lessons.ui.common import binned
 from lessons.ui.fields import field_of
-from lessons.ui.fig_schedules import binned
 from lessons.ui.runner import Ctx, Lesson, Section
 
 PATH = "lessons/adaptive/page.py"

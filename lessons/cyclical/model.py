@@ -28,7 +28,8 @@ from lessons.ui.common import (
     snap,
 )
 from lessons.ui.fields import choice, multi, number, text
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
+from takehome import engine_train, torch_training
 
 #: the model and data every run trains: the 8x8 digits, a 64-32-10 MLP, minibatches of 64, SGD
 DATASET = "digits"
@@ -827,3 +828,24 @@ def val_frame(r: Result) -> pd.DataFrame:
         for k, label in enumerate(r.labels)
     ]
     return pd.concat(parts, ignore_index=True)
+
+
+# ------------------------------------------------------------------------------ take it home
+
+
+def takehome(p: Params, r: Result) -> TakeHome:
+    """This race as code: LR Lab's engine trains the constant rate and every schedule shown at
+    once, on the page's rates; PyTorch trains one run per schedule with its torch scheduler
+    (``CyclicLR``, ``OneCycleLR``, ``CosineAnnealingWarmRestarts``; cycle_momentum=False, as
+    the runs are plain SGD)."""
+    schedules = [
+        (label, (key, schedule_params(key, r.lo, r.hi, r.step, p.gamma, r.total, r.const)))
+        for key, label in zip(r.keys, r.labels, strict=True)
+    ]
+    common = dict(
+        dataset=DATASET, model="mlp", hidden=HIDDEN, epochs=p.epochs, batch_size=BATCH, seed=p.seed
+    )
+    return TakeHome(
+        engine=engine_train(**common, schedules=schedules, eval_every=r.eval_every),
+        torch=torch_training(**common, schedules=schedules),
+    )

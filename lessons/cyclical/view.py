@@ -174,6 +174,7 @@ LESSON = Lesson(
             data=lambda p, r: model.table_csv(r),
             data_name="cyclical-final-numbers",
             cache_entries=32,
+            takehome=model.takehome,
         ),
     ),
 )

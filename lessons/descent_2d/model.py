@@ -45,7 +45,8 @@ from engine.surfaces import SURFACES_2D, Surface, get_surface
 from engine.theory import Thresholds, local_thresholds
 from engine.verdict import NEVER, Kind
 from lessons.ui.fields import choice, multi, number, text
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
+from takehome import engine_descent, function_spec, torch_descent
 
 # ------------------------------------------------------------------------------ settings
 
@@ -949,3 +950,35 @@ def table(p: Params, r: Result) -> pd.DataFrame:
         data[f"y {lab}"] = path[:, 1]
         data[f"loss {lab}"] = loss
     return pd.DataFrame(data)
+
+
+# ------------------------------------------------------------------------------ take it home
+
+
+def takehome(p: Params, r: Result) -> TakeHome:
+    """This view as code: the page's surface (a catalogue surface with its parameters, or the
+    typed function as LR Lab's parser read it; the default one if it could not be read), start,
+    runs and steps, in LR Lab's engine and with PyTorch autograd."""
+    if p.surface == CUSTOM:
+        w = float(p.win)
+        spec = function_spec(
+            CUSTOM,
+            formula=DEFAULT_F if r.error is not None else p.f,
+            variables=("x", "y"),
+            window=((-w, w), (-w, w)),
+        )
+    elif p.surface == "ill_conditioned":
+        spec = function_spec(p.surface, {"kappa": float(p.kappa), "angle": float(p.angle)})
+    else:
+        spec = function_spec(p.surface)
+    mu = float(p.mom)
+    # momentum only means something to the momentum methods (SGD and Adam ignore it)
+    runs = [
+        (Optimizer(name, momentum=mu) if name in ("momentum", "nesterov") else name, lr)
+        for name, lr in r.configs
+    ]
+    return TakeHome(
+        engine=engine_descent(spec, r.start, runs=runs, steps=r.steps),
+        torch=torch_descent(spec, r.start, runs=runs, steps=r.steps),
+        torch_label="PyTorch autograd",
+    )

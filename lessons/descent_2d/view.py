@@ -288,6 +288,7 @@ LESSON = Lesson(
             question=model.question,
             quiz_key="d2_quiz",
             cache_entries=64,
+            takehome=model.takehome,
         ),
     ),
 )

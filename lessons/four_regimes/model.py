@@ -30,7 +30,7 @@ whatever the shape of its curve.  A row whose verdict is not its slot's regime s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,9 +42,10 @@ from engine.range_test import range_test
 from engine.train import History, classify_run, train
 from engine.verdict import Kind
 from lessons.four_regimes.curves import epoch_means, smooth_losses
-from lessons.ui.common import BATCH, data_and_spec, snap
+from lessons.ui.common import BATCH, HIDDEN, data_and_spec, snap
 from lessons.ui.fields import choice, flag, number
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
+from takehome import Snippet, engine_train, torch_training
 
 # ------------------------------------------------------------------------------ settings
 
@@ -624,3 +625,41 @@ def _with_regime(df: pd.DataFrame, runs: tuple[int, ...]) -> pd.DataFrame:
     df["run"] = np.asarray(runs)[df["run"].to_numpy()]
     df.insert(1, "regime", np.asarray([s[0] for s in SLOTS], dtype=object)[df["run"].to_numpy()])
     return df
+
+
+# ------------------------------------------------------------------------------ take it home
+
+
+def takehome(p: Params, r: Result) -> TakeHome:
+    """This view as code: the four runs (the rates the page trained: measured or set) on the
+    page's model, data, epochs, batch size and seed, in LR Lab's engine and in PyTorch."""
+    common = dict(
+        dataset=p.data,
+        data_seed=int(p.seed),
+        model=p.model.lower(),
+        hidden=HIDDEN,
+        lrs=r.rates,
+        epochs=int(p.epochs),
+        batch_size=int(p.batch),
+        seed=int(p.seed),
+    )
+    engine = engine_train(**common)
+    if any(r.measured):
+        lines = [
+            "# the four rates (very high, high, good, low): measured by the page for this model,",
+            "# data set, epochs, batch size and seed (a range test, then short trainings around it)",
+        ]
+    else:
+        lines = ["# the four rates (very high, high, good, low), as set on the page"]
+    if any(engine_kind(r.history, k)[0] != r.kinds[k] for k in range(r.history.K)):
+        lines += [
+            "# (the page calls a run 'plateaued high' if it ends at 2x the best run's validation",
+            "# loss or more; classify_run reads each curve alone)",
+        ]
+    engine = Snippet("\n".join([*lines, engine.code]), engine.imports, engine.notes)
+    torch = torch_training(**common)
+    note = f"The four rates: {', '.join(fmt.rate(v) for v in r.rates)} (very high to low)" + (
+        ", measured by the page for these settings." if any(r.measured) else ", set on the page."
+    )
+    torch = replace(torch, notes=(note, *torch.notes))
+    return TakeHome(engine=engine, torch=torch)

@@ -176,6 +176,7 @@ LESSON = Lesson(
             question=model.question,
             quiz_key="fr_quiz",
             cache_entries=24,
+            takehome=model.takehome,
         ),
     ),
 )

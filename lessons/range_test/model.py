@@ -23,7 +23,8 @@ from engine.verdict import NEVER, Kind
 from lessons.cyclical import model as cyclical
 from lessons.ui.common import BATCH, HIDDEN, ONE_TWO_FIVE, data_and_spec, rate_grid
 from lessons.ui.fields import choice, number, to_query
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
+from takehome import engine_range_test, torch_range_test
 
 DATASETS: tuple[str, ...] = ("digits", "moons", "spirals")
 MODELS: tuple[str, ...] = ("MLP", "softmax")
@@ -675,3 +676,35 @@ def diverged_epochs(r: Result) -> list[float | None]:
     """Epoch at which each fresh run blew up (None: it did not)."""
     h = r.history
     return [float(h.diverged_at[k]) / r.ipe if h.diverged[k] else None for k in range(h.K)]
+
+
+# ------------------------------------------------------------------------------ take it home
+
+
+def takehome(p: Params, r: Result) -> TakeHome:
+    """This view as code: LR Lab's engine (the range test with the page's ramp, smoothing and
+    stop, every rule's suggestion, and the "try it" runs at the suggestion the page tried), and
+    the same range test with torch-lr-finder, read with the page's rules."""
+    common = dict(
+        dataset=p.data,
+        model=p.model.lower(),
+        hidden=HIDDEN,
+        min_lr=r.lo,
+        max_lr=r.hi,
+        num_iter=p.iters,
+        mode=p.mode,
+        beta=p.beta,
+        stop_factor=stop_factor(p.stop),
+        batch_size=BATCH,
+        seed=p.seed,
+    )
+    engine = engine_range_test(
+        **common,
+        val_every=p.val_every if p.view == "accuracy" else None,
+        try_rule=None if r.tried is None else r.tried.rule,
+        try_epochs=p.epochs,
+        try_eval_every=max(1, r.ipe // 4),
+    )
+    return TakeHome(
+        engine=engine, torch=torch_range_test(**common), torch_label="PyTorch (torch-lr-finder)"
+    )

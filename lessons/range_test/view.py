@@ -195,6 +195,7 @@ LESSON = Lesson(
             question=model.question,
             quiz_key="rt_quiz",
             cache_entries=48,
+            takehome=model.takehome,
         ),
     ),
 )

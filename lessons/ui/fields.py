@@ -35,6 +35,7 @@ P(lr=0.1, n=0)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -120,10 +121,25 @@ class Field:
     def name(self, option: Any) -> str:
         """The label of ``option`` (as the page and the link show it)."""
         if self.names is not None:
+            try:  # one dict lookup: widgets call this once per option on every run
+                return self._label_of[option]
+            except (KeyError, TypeError):  # NaN, unhashable or not an option: compare
+                pass
             for o, n in zip(self.options, self.names, strict=True):
                 if _same(o, option):
                     return n
         return _plain(option)
+
+    @functools.cached_property
+    def _label_of(self) -> dict[Any, str]:
+        """``{option: label}`` (1 and 1.0 are one key, as :func:`_same` has them equal)."""
+        out: dict[Any, str] = {}
+        for o, n in zip(self.options, self.names or (), strict=False):
+            try:
+                out.setdefault(o, n)
+            except TypeError:  # an unhashable option: found by comparison instead
+                pass
+        return out
 
     def encode(self, value: Any) -> list[str]:
         """``value`` as URL text (a list: one entry per value)."""

@@ -52,10 +52,10 @@ PLAN: tuple[Step, ...] = (
         expect="reaches the bottom in one step",
     ),
     Step(
-        "lessons/child_dogs.py",
+        "lessons/child_dogs/page.py",
         6,
-        "Tell the story: ten black dogs, then a white one. Scroll to the three children side by "
-        "side.",
+        "Tell the story: ten black dogs, then a white one. The three children side by side are "
+        "the first picture.",
         "After the white dog, which child still believes dogs are black, which one no longer "
         "cares about colour, and which one thinks dogs are white?",
         "lr = 0.05 barely moves (the white dog is an outlier), lr = 0.3 lets colour stop "
@@ -64,7 +64,7 @@ PLAN: tuple[Step, ...] = (
         expect="all dogs are white",
     ),
     Step(
-        "lessons/descent_1d.py",
+        "lessons/descent_1d/page.py",
         6,
         "One bowl, f'' = 1, three runs just below, at and just above 2/f'' = 2. Show the curve "
         "chart first (replay the steps), then the loss chart on its log scale.",
@@ -73,7 +73,7 @@ PLAN: tuple[Step, ...] = (
         "falls), at 2 it bounces between the same two points for ever (flat line), at 2.2 the "
         "swings grow until it leaves the chart. Then set the curvature to 2: both thresholds "
         "halve.",
-        {"d1_lr1": "off", "d1_lr2": "1.9", "d1_lr3": "2", "d1_lr4": "2.2", "d1_steps": "50"},
+        {"d1_lr1": "off", "d1_lr2": "1.9", "d1_lr3": "2", "d1_steps": "50"},  # D: 2.2, the default
         expect="diverged",
     ),
     Step(

@@ -47,14 +47,14 @@ LESSONS: tuple[PageInfo, ...] = (
         "The update rule w ← w − lr·dF/dw, one click at a time on a parabola.",
     ),
     PageInfo(
-        "lessons/child_dogs.py",
+        "lessons/child_dogs/page.py",
         "The child and the dogs",
         ":material/pets:",
         "child-and-dogs",
         "Ten black dogs, then a white one: the learning rate is how fast beliefs change.",
     ),
     PageInfo(
-        "lessons/descent_1d.py",
+        "lessons/descent_1d/page.py",
         "Descent in 1-D",
         ":material/show_chart:",
         "descent-1d",

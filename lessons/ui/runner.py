@@ -163,9 +163,7 @@ def show_rows(rows: Sequence[Row]) -> None:
         )
 
 
-def lecture() -> bool:
-    """True when lecture (projector) mode is on."""
-    return bool(st.session_state.get(LECTURE.key, False))
+lecture = widgets.lecture
 
 
 # ------------------------------------------------------------------------------ caching

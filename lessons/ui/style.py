@@ -10,8 +10,6 @@ import copy
 
 import plotly.graph_objects as go
 
-from engine.fmt import rate as fmt_lr  # noqa: F401  (pages and figure builders use it)
-
 #: Okabe & Ito (2008) colour-blind-safe palette, without yellow (poor contrast on white).
 PALETTE: tuple[str, ...] = (
     "#0072B2",  # blue

@@ -1,5 +1,6 @@
-"""Page furniture shared by every lesson: header, narrative, charts with export, verdicts,
-predict-then-reveal questions, CSV download and the link on to the next lesson."""
+"""Page furniture the runner and the views share: charts with export and a text alternative,
+secondary controls folded away in lecture mode, preset buttons, CSV download and the link on
+to the next lesson."""
 
 from __future__ import annotations
 
@@ -12,46 +13,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine.verdict import Kind
-from lessons.ui import pages, state
-from lessons.ui.style import fmt_lr, for_dark, plot_config  # noqa: F401 (fmt_lr: for pages)
-
-VERDICT_ICONS = {
-    Kind.PENDING: "🤔",
-    Kind.CONVERGED: "✅",
-    Kind.GOOD: "✅",
-    Kind.OSCILLATING: "〰️",
-    Kind.DIVERGED: "💥",
-    Kind.SLOW: "🐢",
-    Kind.PLATEAU: "🧱",
-    Kind.LOCAL_MIN: "⛳",
-    Kind.SADDLE: "🧱",
-    Kind.UNBOUNDED: "📉",
-    Kind.TOO_LOW: "🐢",
-    Kind.TOO_HIGH: "🎢",
-    Kind.NOTHING: "•",
-}
+from lessons.ui import pages
+from lessons.ui.style import for_dark, plot_config
 
 
-def header(title: str, intro: str) -> None:
-    """Page title and a one-paragraph hook (kept in lecture mode)."""
-    st.title(title)
-    st.markdown(intro)
-
-
-def narrative(markdown: str, *, label: str = "What to try, what to notice") -> None:
-    """Teaching text: shown in full normally, folded away behind an expander in lecture mode."""
-    if state.lecture():
-        with st.expander(label, expanded=False):
-            st.markdown(markdown)
-    else:
-        with st.container(border=True):
-            st.markdown(f"**{label}**\n\n{markdown}")
+def lecture() -> bool:
+    """True when lecture (projector) mode is on (the sidebar's switch, or ``lecture=true``)."""
+    return bool(st.session_state.get("lecture", False))
 
 
 def more_controls(label: str = "More settings") -> AbstractContextManager:
     """A container for secondary controls: open normally, folded away in lecture mode."""
-    return st.expander(label, expanded=not state.lecture())
+    return st.expander(label, expanded=not lecture())
 
 
 @dataclass(frozen=True)
@@ -128,49 +101,10 @@ def theme() -> str:
     return kind or (st.get_option("theme.base") or "light")
 
 
-def verdicts(rows: Sequence[tuple[str, str, str]]) -> None:
-    """One line per run: (label, kind, sentence computed from the run)."""
-    lines = []
-    for label, kind, text in rows:
-        icon = VERDICT_ICONS.get(kind, "•")
-        lines.append(f"- {icon} **{label}** — *{kind}*: {text}")
-    st.markdown("\n".join(lines))
-
-
-def predict(
-    key: str,
-    question: str,
-    options: Sequence[str],
-    answer: int,
-    explanation: str,
-) -> bool:
-    """Predict-then-reveal: the learner commits to an answer before the page explains it.
-
-    Returns True once an answer has been given (pages may hold back their explanation until then).
-    """
-    with st.container(border=True):
-        st.markdown(f"**🤔 Predict first:** {question}")
-        choice = st.radio(
-            "Your prediction",
-            list(options),
-            index=None,
-            key=key,
-            label_visibility="collapsed",
-        )
-        if choice is None:
-            st.caption("Pick an answer to see what really happens.")
-            return False
-        if list(options).index(choice) == answer:
-            st.success(f"Right. {explanation}")
-        else:
-            st.warning(f"Not quite: the answer is **{options[answer]}**. {explanation}")
-        return True
-
-
 def next_lesson(path: str) -> None:
     """A link on to the next lesson."""
     nxt = pages.next_page(path)
     if nxt is not None:
         # lecture mode travels with the link, so the address bar needs no rewrite on arrival
-        query = {"lecture": "true"} if state.lecture() else None
+        query = {"lecture": "true"} if lecture() else None
         st.page_link(nxt.path, label=f"Next: {nxt.title} →", icon=nxt.icon, query_params=query)

@@ -1,5 +1,6 @@
 """Typed-in functions: the grammar, exact derivatives, and rejection of hostile input."""
 
+import re
 import time
 
 import numpy as np
@@ -142,10 +143,10 @@ HOSTILE = [
     ("2**1000", "exponent"),
     ("x**x", "exponent"),
     ("'a'*10", "quotes"),
-    ("open('f')", "unknown function 'open'"),
-    ("exec('1')", "unknown function 'exec'"),
-    ("eval('x')", "unknown function 'eval'"),
-    ("z + 1", "unknown name 'z'"),
+    ("open('f')", "unknown function `open`"),
+    ("exec('1')", "unknown function `exec`"),
+    ("eval('x')", "unknown function `eval`"),
+    ("z + 1", "unknown name `z`"),
     ("sin(x=1)", "named arguments"),
     ("sin(x, x)", "exactly one"),
     ("x" * (MAX_LENGTH + 1), "too long"),
@@ -173,6 +174,17 @@ HOSTILE = [
     ("sin(x)**2 + cos(x)**2", "constant"),
     ("log(-1 - x**2)", "not a finite number"),
     ("sqrt(-1 - x^2)", "not a finite number"),
+    # a comment would silently drop the rest of the formula
+    ("x**2 # + 100*x", "`#` is not allowed"),
+    ("#x", "`#` is not allowed"),
+    # a function is called by its plain name only
+    ("(sin)(x)", "plain name"),
+    ("((exp))(x) + x", "plain name"),
+    # a power of a power multiplies the exponents: the total must stay within the limit
+    ("(x**9)**9", "total exponent of 81"),
+    ("((x**5)**5)**5", "total exponent of 25"),
+    ("(x**3 + 1)**4", "total exponent of 12"),
+    ("(x^-4)^3", "total exponent of 12"),
 ]
 
 
@@ -189,6 +201,40 @@ def test_hostile_or_bad_input_is_rejected_fast_with_a_message(text, needle):
     assert len(msg) < 400
     assert best < 0.05
     assert isinstance(info.value, ValueError)
+
+
+#: what Markdown would read as formatting outside a code span
+MARKDOWN = re.compile(r"[*_#\[\]<>|~\\$]")
+
+
+def _outside_code(msg: str) -> str:
+    """``msg`` without its code spans (single or double backtick fences)."""
+    return re.sub(r"``.*?``|`[^`]*`", "", msg)
+
+
+@pytest.mark.parametrize("text", [h[0] for h in HOSTILE] + ["2x", "x +* y", "x**x", "f(x) = x"])
+def test_messages_are_markdown_safe(text):
+    """A page shows the message as Markdown: every code-like piece (the student's text too) is
+    in a code span, so `2*x` is never read as the start of italics."""
+    with pytest.raises(ExpressionError) as info:
+        parse_function(text)
+    msg = str(info.value)
+    assert msg.count("`") % 2 == 0, msg
+    assert not MARKDOWN.search(_outside_code(msg)), msg
+
+
+def test_a_missing_star_message_shows_the_star():
+    with pytest.raises(ExpressionError) as info:
+        parse_function("2x")
+    assert "`2*x`" in str(info.value)
+
+
+def test_powers_within_the_limit_still_parse():
+    for text, power in [("(x**2)**5", 10), ("((x**2)**2)**2", 8), ("(x**2 + 1)**5", 10)]:
+        s = parse_function(text, window=((-1.5, 1.5),))
+        assert_allclose(s.value([[1.1]]), [eval(text.replace("x", "1.1"))], rtol=1e-12)  # noqa: S307
+        assert power <= 10
+    assert_allclose(parse_function("sin (x)").value([[0.5]]), [np.sin(0.5)])  # a space is fine
 
 
 def test_bad_variables_and_windows():

@@ -38,16 +38,17 @@ def test_malformed_lecture_value_falls_back_with_notice():
 
 
 def test_a_slider_whose_bounds_shrink_keeps_working():
-    """Streamlit keeps a keyed slider's value when its bounds move; state.slider clips it."""
+    """Streamlit keeps a keyed slider's value when its bounds move; controls.slider clips it."""
     from streamlit.testing.v1 import AppTest
 
     def app():
         import streamlit as st
 
-        from lessons.ui import state
+        from lessons.ui import controls
+        from lessons.ui.fields import Field
 
         hi = st.session_state.get("hi", 10)
-        state.slider("x", 0, hi, 0, key="x")
+        controls.slider(Field("x", "x", 0, "number", 0, 10, integer=True), hi=hi)
         st.write(f"x = {st.session_state['x']}")
 
     at = AppTest.from_function(app)

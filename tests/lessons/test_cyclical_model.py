@@ -22,6 +22,8 @@ from lessons.cyclical.model import FromRangeTest, Params
 from lessons.ui import fields as F
 from lessons.ui import guide
 from lessons.ui.common import snap
+from tests.takehome.helpers import carries
+from tests.takehome.helpers import run as run_code
 
 IPE = 23  # ceil(1438 / 64)
 
@@ -291,3 +293,32 @@ def test_constant_rate_positions():
     assert model.constant_rate(0.15, 0.6, "mid") == pytest.approx(0.3)
     assert model.constant_rate(0.15, 0.6, "max") == 0.6
     assert math.isclose(model.constant_rate(0.1, 0.4, "min"), 0.1)
+
+
+def test_take_home_code_carries_the_view_and_reproduces_the_race():
+    """Every schedule (bounds given the wrong way round, the constant at the middle): the engine
+    code rebuilds the page's rates and runs bit for bit; the PyTorch code builds each torch
+    scheduler with the page's values, never cycling plain SGD's momentum."""
+    p = Params(
+        lo=0.3, hi=0.1, schedules=model.CYCLICAL, const_at="mid", step=0.5, epochs=2, gamma=0.98,
+        seed=5,
+    )  # fmt: skip
+    r = model.compute(p)
+    th = model.takehome(p, r)
+    step, total = r.step, r.total
+    assert (step, total) == (12, 46)
+    carries(th.engine.source, 0.1, 0.3, r.const, step, 0.98, total, 2 * step, 2, 5, *r.labels)
+    src = th.torch.source
+    carries(src, 0.1, 0.3, r.const, float(step), 0.98, total, 2 * step, 2, 5, *r.labels)
+    carries(src, "triangular", "triangular2", "exp_range", False)
+    for name in ("CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "LambdaLR"):
+        assert f"torch.optim.lr_scheduler.{name}(" in src
+    assert src.count("cycle_momentum=False,") == 4 and "cycle_momentum=True" not in src
+    ns = run_code(th.engine.source)
+    assert list(ns["schedules"]) == list(r.labels)
+    np.testing.assert_array_equal(ns["rates"], r.lrs)
+    h = ns["history"]
+    np.testing.assert_array_equal(h.train_loss, r.history.train_loss)
+    np.testing.assert_array_equal(h.lr, r.history.lr)
+    np.testing.assert_array_equal(h.val_acc, r.history.val_acc)
+    np.testing.assert_array_equal(h.eval_iters, r.history.eval_iters)

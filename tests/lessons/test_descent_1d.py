@@ -1,280 +1,148 @@
-"""The "Descent in 1-D" page through the real entry point (AppTest): every widget, presets, typed
-functions, URL state, lecture mode and the prediction, checked against independent engine runs."""
+"""AppTest wiring for "Descent in 1-D": widgets and buttons -> Params -> what the page shows,
+compared with the model's own sentences."""
 
-import base64
 import json
 
-import numpy as np
-import pytest
+from lessons.descent_1d import model
+from lessons.descent_1d.model import Params
+from lessons.ui import guide
+from tests.lessons.apptest import address_bar, assert_ok, open_page, texts
 
-from engine.descent import run_descent
-from engine.expr import parse_function
-from engine.surfaces import get_surface
-from engine.theory import local_thresholds, quadratic_regime
-from lessons.ui.fig_descent_1d import LR_GRID, fmt_rate, regime_rates, threshold_rates
-from tests.lessons.apptest import assert_ok, open_page, texts
-
-PAGE = "lessons/descent_1d.py"
-DEFAULT_RATES = (0.1, 0.8, 1.7, 2.2)
-LR_KEYS = ("d1_lr1", "d1_lr2", "d1_lr3", "d1_lr4")
-PARAM_KEYS = {
-    "quadratic": ("a", "d1_a"),
-    "double_well": ("tilt", "d1_tilt"),
-    "plateau": ("width", "d1_width"),
-    "lopsided": ("skew", "d1_skew"),
-    "quartic": ("scale", "d1_scale"),
-}
-EXAMPLE = "x**4 - 3*x**2 + x"
+PAGE = "lessons/descent_1d/page.py"
+RATE_KEYS = ("d1_lr1", "d1_lr2", "d1_lr3", "d1_lr4")
 
 
-def surface(key="quadratic", text=EXAMPLE, half=3.0, **params):
-    if key == "custom":
-        return parse_function(text, ("x",), window=((-half, half),))
-    return get_surface(key, **params)
-
-
-def expected_lines(s, x0, rates, steps=30) -> list[str]:
-    """The verdict lines an independent engine run gives (as widgets.verdicts prints them)."""
-    on = [(n, r) for n, r in zip("ABCD", rates, strict=True) if r != 0.0]
-    res = run_descent(s, (x0,), [r for _, r in on], steps=steps)
-    return [
-        f"**{n}: lr = {fmt_rate(r)}** — *{v.kind}*: {v.text}"
-        for (n, r), v in zip(on, res.verdicts, strict=True)
-    ]
-
-
-def assert_verdicts(at, s, x0, rates, steps=30) -> None:
+def shows(at, p: Params) -> model.Result:
+    """The page shows the model's words for ``p``; returns the model's result."""
     assert_ok(at)
+    r = model.compute(p)
     body = texts(at)
-    for line in expected_lines(s, x0, rates, steps):
-        assert line in body, line
+    for row in model.rows(p, r):
+        assert f"{row.label} — {row.kind}: {row.text}" in body, row
+    assert model.threshold_text(r) in body
+    assert model.curve_caption(r) in body
+    if r.shown and r.theory is not None:
+        assert model.theory_table(r) in body and model.rate_caption(r) in body
+    return r
 
 
-def rates_of(at) -> tuple[float, ...]:
-    return tuple(at.select_slider(key=k).value for k in LR_KEYS)
+def rates(at) -> tuple[float, ...]:
+    return tuple(at.select_slider(key=k).value for k in RATE_KEYS)
 
 
-def preset_fastest(s, x0) -> float:
-    """1/f'' at the minimum nearest the start (at the start if that minimum is flat)."""
-    for at_ in [min(s.minima, key=lambda m: abs(m[0] - x0))[0], x0] if s.minima else [x0]:
-        t = local_thresholds(s, (at_,))
-        if t.kind == "convex":
-            return t.fastest
-    raise AssertionError("no threshold")
+def now(at, **kw) -> Params:
+    """``Params(**kw)`` with the rates the page's sliders hold."""
+    return Params(**dict(zip(("lr1", "lr2", "lr3", "lr4"), rates(at), strict=True)), **kw)
 
 
 def chart(at, key: str) -> dict:
     for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        if el.proto.id.endswith(key) or key in el.proto.id:
-            return spec
+        if key in el.proto.id:
+            return json.loads(el.proto.spec)
     raise KeyError(key)
 
 
-def arr(v) -> np.ndarray:
-    """A plotly JSON array: a list, or plotly's base64 typed array ``{"dtype", "bdata"}``."""
-    if isinstance(v, dict):
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-    return np.asarray(v, dtype=np.float64)
-
-
-@pytest.fixture(scope="module")
-def page():
-    return open_page(PAGE)
-
-
-def test_defaults_show_four_regimes_on_the_parabola(page):
-    at = page
-    assert at.title[0].value == "Descent in 1-D"  # this page, not the default one
-    assert rates_of(at) == DEFAULT_RATES
-    assert at.slider(key="d1_x0_quadratic").value == 4.0
-    s = get_surface("quadratic", a=1.0)
-    assert_verdicts(at, s, 4.0, DEFAULT_RATES)
-    res = run_descent(s, (4.0,), DEFAULT_RATES, steps=30)
-    assert [v.kind for v in res.verdicts] == ["too slow", "converged", "oscillating", "diverged"]
-    body = texts(at)
-    assert "**1/f'' = 1** (one step to the bottom) and **2/f'' = 2**" in body
-    assert "| D: lr = 2.2 | 2.2 | −1.2 | zig-zags out" in body  # 1 - lr f'' per step
-    assert "| C: lr = 1.7 | 1.7 | −0.7 | zig-zags in" in body
-    assert "D: lr = 2.2 leaves the chart at step 2 (x = 5.76)" in body  # 4 * (1 - 2.2)^2
+def test_defaults_presets_and_the_curvatures_extremes():
+    at = open_page(PAGE)
+    assert at.title[0].value == "Descent in 1-D"
+    shows(at, Params())
     assert len(at.get("plotly_chart")) == 3
-    # the curve chart draws run C's iterates: x_k = (1 - 1.7)^k * 4
-    curve = chart(at, "d1_curve")
-    c = next(t for t in curve["data"] if t.get("name") == "C: lr = 1.7")
-    np.testing.assert_allclose(arr(c["x"]), 4.0 * (-0.7) ** np.arange(31), atol=1e-12)
-    loss = chart(at, "d1_loss")
-    assert loss["layout"]["yaxis"]["type"] == "log"
-
-
-def test_presets_follow_the_curvature():
-    at = open_page(PAGE)
+    notes = [a["text"] for a in chart(at, "d1_rates")["layout"]["annotations"]]
+    assert "B: lr = 0.8<br>converged" in notes and "slides in" in notes
     at.button(key="d1_preset_thresholds").click().run()
-    assert rates_of(at) == (0.5, 1.0, 1.5, 2.0)
-    s = get_surface("quadratic", a=1.0)
-    assert_verdicts(at, s, 4.0, (0.5, 1.0, 1.5, 2.0))
-    assert "converged in a single step" in texts(at)
-    assert "bounces between two points forever" in texts(at)  # lr = 2/f''
-    for a in (10.0, 0.25):  # the slider's extremes
+    assert rates(at) == (0.5, 1.0, 1.5, 2.0)
+    shows(at, Params(lr1=0.5, lr2=1.0, lr3=1.5, lr4=2.0))
+    for a in (10.0, 0.25):
         at.select_slider(key="d1_a").set_value(a).run()
-        assert f"**1/f'' = {1 / a:.3g}**" in texts(at)
         at.button(key="d1_preset_regimes").click().run()
-        rates = regime_rates(1.0 / a)
-        assert rates_of(at) == rates
-        assert quadratic_regime(a, rates).tolist()[2:] == ["oscillating", "diverging"]
-        assert_verdicts(at, get_surface("quadratic", a=a), 4.0, rates)
-    at.button(key="d1_preset_thresholds").click().run()
-    assert rates_of(at) == threshold_rates(4.0) == (2.0, 4.0, 6.0, 8.0)
+        assert rates(at) == model.regime_rates(1 / a)
+        shows(at, now(at, a=a))
 
 
-@pytest.mark.parametrize("key", ["double_well", "plateau", "lopsided", "quartic"])
-def test_every_curve_and_its_extremes(key):
+def test_curves_starts_steps_replay_and_runs_switched_off():
     at = open_page(PAGE)
-    at.selectbox(key="d1_surface").set_value(key).run()
-    s = get_surface(key)
-    x0 = s.default_start[0]
-    rates = regime_rates(preset_fastest(s, x0))  # a new curve gets its own four regimes
-    assert rates_of(at) == rates
-    assert_verdicts(at, s, x0, rates)
-    name, pkey = PARAM_KEYS[key]
-    param = at.select_slider(key=pkey)
-    start = at.slider(key=f"d1_x0_{key}")
-    for value, x in ((param.options[0], start.min), (param.options[-1], start.max)):
-        p = float(value)
-        at.select_slider(key=pkey).set_value(p)
-        at.slider(key=f"d1_x0_{key}").set_value(x)
-        at.run()
-        assert_verdicts(at, get_surface(key, **{name: p}), x, rates)
-        assert len(at.get("plotly_chart")) == 3
-
-
-def test_rate_sliders_steps_and_replay_extremes():
-    at = open_page(PAGE)
-    s = get_surface("quadratic", a=1.0)
-    rates = (0.0, LR_GRID[-1], LR_GRID[0], 2.0)
-    for k, r in zip(LR_KEYS, rates, strict=True):
-        at.select_slider(key=k).set_value(r)
+    at.selectbox(key="d1_surface").set_value("lopsided").run()
+    p = Params(surface="lopsided")
+    th = model.compute(p).theory
+    assert rates(at) == model.regime_rates(th.fastest)  # a new curve gets its own regimes
+    at.select_slider(key="d1_skew").set_value(2.0)
+    at.slider(key="d1_x0_lopsided").set_value(-4.0)
     at.select_slider(key="d1_steps").set_value(200)
+    at.select_slider(key="d1_lr1").set_value(100.0)
+    at.select_slider(key="d1_lr2").set_value(0.0)
     at.run()
-    assert_verdicts(at, s, 4.0, rates, steps=200)
-    assert "A: lr" not in texts(at)  # run A is off
     at.slider(key="d1_step200").set_value(0).run()
-    assert_ok(at)
-    curve = chart(at, "d1_curve")
-    runs = [t for t in curve["data"] if t.get("mode") == "lines+markers"]
-    assert [arr(t["x"]).size for t in runs] == [1, 1, 1]  # replayed back to the start
-    at.slider(key="d1_step200").set_value(150).run()
-    at.select_slider(key="d1_steps").set_value(10).run()  # a replay slider with 10 steps
-    assert_verdicts(at, s, 4.0, rates, steps=10)
-    assert at.slider(key="d1_step10").max == 10 and at.slider(key="d1_step10").value == 10
-    assert "x₀ … x₁₀ sit on it" in texts(at)
-    for k in LR_KEYS:
+    shows(at, now(at, surface="lopsided", skew=2.0, x0_lopsided=-4.0, steps=200, step200=0))
+    assert at.slider(key="d1_step200").max == 200
+    bar = address_bar(at)
+    assert bar["d1_x0_lopsided"] == ["-4"] and bar["d1_step200"] == ["0"]
+    at.selectbox(key="d1_surface").set_value("quadratic").run()
+    at.select_slider(key="d1_steps").set_value(30).run()  # a second run on another curve
+    assert "d1_x0_lopsided" in address_bar(at)
+    at.selectbox(key="d1_surface").set_value("lopsided").run()
+    assert at.slider(key="d1_x0_lopsided").value == -4.0  # each curve keeps its own start
+    at.select_slider(key="d1_steps").set_value(200).run()
+    assert at.slider(key="d1_step200").value == 0  # each step count its own replay position
+    for k in RATE_KEYS:
         at.select_slider(key=k).set_value(0.0)
     at.run()
     assert_ok(at)
-    assert "Every run is switched off" in at.warning[0].value
+    assert model.ALL_OFF in [w.value for w in at.warning]
     assert len(at.get("plotly_chart")) == 1  # the curve alone
 
 
-def test_typed_functions_are_parsed_checked_and_explained():
-    at = open_page(PAGE)
-    at.selectbox(key="d1_surface").set_value("custom").run()
-    s = surface("custom")
-    x0 = at.slider(key="d1_x0_custom").value
-    assert x0 == pytest.approx(s.default_start[0], abs=0.06)
-    rates = regime_rates(preset_fastest(s, x0))
-    assert rates_of(at) == rates
-    assert_verdicts(at, s, x0, rates)
-    for half, x in ((20.0, 20.0), (1.0, -20.0)):  # the window's and the start's extremes
-        at.select_slider(key="d1_win").set_value(half)
-        at.slider(key="d1_x0_custom").set_value(x)
-        at.run()
-        assert at.slider(key="d1_x0_custom").value == x
-        assert_verdicts(at, surface("custom", half=half), x, rates)
-        curve = chart(at, "d1_curve")
-        assert min(curve["layout"]["xaxis"]["range"]) <= x <= max(curve["layout"]["xaxis"]["range"])
-    at.select_slider(key="d1_win").set_value(3.0).run()
-    for bad, message in (
-        ("x.__class__", "attribute access"),
-        ("__import__('os')", "not allowed"),
-        ("9**9**9", "Exponents must lie between"),
-        ("2+", "Can't use"),
-    ):
+def test_typed_functions_are_checked_and_shown_as_typed():
+    at = open_page(PAGE, {"d1_surface": "Type a function"})
+    shows(at, Params(surface="custom"))
+    assert at.slider(key="d1_x0_custom").value == 1.8  # the function's own start
+    at.select_slider(key="d1_win").set_value(20.0)
+    at.slider(key="d1_x0_custom").set_value(-20.0)
+    at.run()
+    shows(at, Params(surface="custom", win=20.0, x0_custom=-20.0))
+    for bad in ("2x", "x**2 # + x", "(x**9)**9"):
         at.text_input(key="d1_fn").set_value(bad).run()
-        assert_ok(at)
-        assert at.error and message in at.error[0].value
-        assert_verdicts(at, surface("custom"), at.slider(key="d1_x0_custom").value, rates_of(at))
-    # a function curving down everywhere: no threshold, presets disabled, no log gap
+        r = shows(at, now(at, surface="custom", win=20.0, x0_custom=-20.0, fn=bad))
+        assert at.error[0].value == model.fn_error_message(r)
     at.text_input(key="d1_fn").set_value("-x**2").run()
-    assert_ok(at)
-    assert "gives no threshold here" in texts(at)
     assert at.button(key="d1_preset_regimes").disabled
-    assert chart(at, "d1_loss")["layout"]["yaxis"].get("type") != "log"
-    # a start where the function is undefined is a message, not a traceback
-    at.text_input(key="d1_fn").set_value("log(x)").run()
-    at.slider(key="d1_x0_custom").set_value(-3.0).run()
-    assert_ok(at)
-    assert "Can't start at x₀ = -3" in at.error[0].value
+    assert "gives no threshold here" in texts(at)
 
 
-def test_url_reopens_the_view():
-    query = {
+def test_old_links_and_bad_links():
+    old = {
         "d1_surface": "Double well",
         "d1_tilt": "-0.6",
         "d1_x0_double_well": "-1.5",
-        "d1_lr1": "0.05",
         "d1_lr2": "off",
-        "d1_lr3": "0.3",
-        "d1_lr4": "0.001",
         "d1_steps": "50",
+        "d1_step50": "12",
         "d1_model": "true",
+        "d1_quiz": "4",
     }
-    at = open_page(PAGE, query)
-    assert at.selectbox(key="d1_surface").value == "double_well"
-    assert at.select_slider(key="d1_tilt").value == -0.6
+    at = open_page(PAGE, old)
     assert at.slider(key="d1_x0_double_well").value == -1.5
-    rates = (0.05, 0.0, 0.3, 0.001)
-    assert rates_of(at) == rates
-    assert at.toggle(key="d1_model").value is True
-    assert_verdicts(at, get_surface("double_well", tilt=-0.6), -1.5, rates, steps=50)
-    curve = chart(at, "d1_curve")
-    assert any(t.get("name") == "parabola with the same f''" for t in curve["data"])
+    assert at.slider(key="d1_step50").value == 12
+    shows(at, Params(surface="double_well", tilt=-0.6, x0_double_well=-1.5, lr2=0.0, steps=50,
+                     step50=12, local=True))  # fmt: skip
+    assert "Right." in texts(at)
+    long_fn = {"d1_surface": "Type a function", "d1_fn": "x+" * 101 + "x", "d1_lr1": "banana"}
+    bad = open_page(PAGE, long_fn)
+    notes = " ".join(str(e.value) for e in bad.info)
+    assert "showing the default, `x**4 - 3*x**2 + x`" in notes and "`d1_lr1`" in notes
+    assert not bad.error  # the default, as the notice says: nothing refused, nothing cut
+    assert bad.text_input(key="d1_fn").value == model.DEFAULT_TEXT
+    shows(bad, Params(surface="custom"))
+    own = open_page(PAGE, {"d1_surface": "Type a function", "d1_fn": "log(-x)"})
+    start = model.custom_start("log(-x)", 3.0)
+    assert own.slider(key="d1_x0_custom").value == start < 0  # the function's own start
+    assert "d1_x0_custom" not in address_bar(own)  # left to the page, as the link left it
+    shows(own, Params(surface="custom", fn="log(-x)"))
 
 
-def test_malformed_url_falls_back_to_defaults():
-    query = {
-        "d1_surface": "Nowhere",
-        "d1_a": "7",
-        "d1_x0_quadratic": "99",
-        "d1_lr1": "banana",
-        "d1_lr2": "1e9",
-        "d1_steps": "-3",
-        "d1_step30": "x",
-        "d1_fn": "x" * 500,
-    }
-    at = open_page(PAGE, query)
-    assert at.selectbox(key="d1_surface").value == "quadratic"
-    assert at.select_slider(key="d1_a").value == 1.0
-    assert at.slider(key="d1_x0_quadratic").value == 4.0
-    assert rates_of(at) == DEFAULT_RATES
-    assert at.select_slider(key="d1_steps").value == 30
-    assert_verdicts(at, get_surface("quadratic"), 4.0, DEFAULT_RATES)
-
-
-def test_lecture_mode():
-    at = open_page(PAGE, lecture=True)
+def test_the_guides_link_in_lecture_mode():
+    step = next(s for s in guide.plan() if s.path == PAGE)
+    at = open_page(PAGE, dict(step.query), lecture=True)
+    shows(at, Params(lr1=0.0, lr2=1.9, lr3=2.0, lr4=2.2, steps=50))
+    assert step.expect in texts(at)
+    assert chart(at, "d1_curve")["layout"]["font"]["size"] == 20
     assert "What to try, what to notice" in [e.label for e in at.expander]
-    assert_verdicts(at, get_surface("quadratic"), 4.0, DEFAULT_RATES)
-    assert chart(at, "d1_curve")["layout"]["font"]["size"] == 20  # big for the projector
-
-
-def test_predict_reveals_the_engine_verdict(page):
-    at = page
-    radio = at.radio(key="d1_quiz")
-    assert "just above 2/f'' = 2" in at.markdown[-3].value or "2/f'' = 2, say lr = 2.2" in texts(at)
-    radio.set_value(radio.options[3]).run()
-    assert_ok(at)
-    v = run_descent(get_surface("quadratic"), (4.0,), [2.2], steps=30).verdicts[0]
-    assert at.success and v.text in at.success[0].value
-    assert "−1.20" in at.success[0].value or "-1.20" in at.success[0].value
-    radio.set_value(radio.options[1]).run()
-    assert at.warning and "It zig-zags with ever bigger swings" in at.warning[0].value

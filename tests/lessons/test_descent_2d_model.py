@@ -18,6 +18,8 @@ from lessons.descent_2d import model
 from lessons.descent_2d.model import Params
 from lessons.ui import fields as F
 from lessons.ui import guide
+from tests.takehome.helpers import carries
+from tests.takehome.helpers import run as run_code
 
 SURFACES = [k for k in model.SURFACE_KEYS if k != model.CUSTOM]
 rate = functools.partial(fmt.rate, digits=model.RATE_DIGITS)  # how this page prints a rate
@@ -210,3 +212,44 @@ def test_table_holds_every_run():
         f"y {r.labels[0]}",
         f"loss {r.labels[0]}",
     ]
+
+
+# ------------------------------------------------------------------ take it home
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        Params(kappa=40.0, angle=-45, lr1=0.0476, lr2=0.0952, n=2, steps=50, x0=2.0, y0=-1.5),
+        Params(
+            surface=model.CUSTOM,
+            f="x^2 + 3*x*y + 10*y^2 + sin(x)",
+            win=2.0,
+            mode="optimisers",
+            mom=0.5,
+            olr=0.02,
+            steps=50,
+            x0=1.5,
+            y0=-1.0,
+        ),
+    ],
+    ids=["valley-rates", "typed-optimisers"],
+)
+def test_take_home_code_carries_the_view_and_reproduces_the_runs(p):
+    """The engine code reruns the page's surface, start, runs and steps bit for bit; both codes
+    carry the page's values (a typed function as the parser re-prints it, never as typed)."""
+    r = run(p)
+    th = model.takehome(p, r)
+    values = [*r.start, *r.lrs, r.steps]
+    if p.surface == model.CUSTOM:
+        values += ["x**2+3*x*y+10*y**2+sin(x)", -2.0, 2.0, 0.5]
+        assert "x^2" not in th.engine.source + th.torch.source
+        assert "torch.sin(x)" in th.torch.source
+    else:
+        values += [40.0, -45.0]
+    carries(th.engine.source, *values)
+    carries(th.torch.source, *values[: len(r.start) + len(r.lrs) + 1])
+    ns = run_code(th.engine.source)
+    np.testing.assert_array_equal(ns["result"].path, r.path)
+    np.testing.assert_array_equal(ns["result"].loss, r.loss)
+    assert [v.kind for v in ns["result"].verdicts] == list(r.engine_kinds)

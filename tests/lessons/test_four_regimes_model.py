@@ -18,6 +18,8 @@ from lessons.four_regimes.curves import smooth_losses
 from lessons.four_regimes.model import Params
 from lessons.ui import guide
 from lessons.ui.common import data_and_spec
+from tests.takehome.helpers import carries
+from tests.takehome.helpers import run as run_code
 
 COMBOS = [(m, d) for m in model.MODELS for d in ("digits", "moons", "spirals")]
 
@@ -138,3 +140,26 @@ def test_tables_name_the_regimes_even_when_one_is_withheld():
     df = model.table(r, (0, 2, 3))
     assert set(df["regime"]) == {"very high", "good", "low"}
     assert set(model.val_table(r, (0, 1, 2, 3))["run"]) == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        Params(model="MLP", data="moons", epochs=3, batch=32, seed=4),
+        Params(vhigh=100.0, high=5.0, good=0.5, low=0.00015, epochs=2, batch=128, seed=7),
+    ],
+    ids=["measured", "set"],
+)
+def test_take_home_code_carries_the_view_and_reproduces_the_runs(p):
+    """The engine code trains the four rates the page trained (the measured ones, read from the
+    Result) with the page's model, data, epochs, batch size and seed, bit for bit."""
+    r = run(p)
+    th = model.takehome(p, r)
+    values = [*r.rates, p.model.lower(), p.data, p.epochs, p.batch, p.seed]
+    carries(th.engine.source, *values)
+    carries(th.torch.source, *values)
+    assert ("measured by the page" in th.engine.source) == (r.suggestion is not None)
+    assert "torch.optim.SGD(model.parameters(), lr=lr)" in th.torch.source
+    h = run_code(th.engine.source)["history"]
+    for name in ("train_loss", "lr", "val_loss", "val_acc", "diverged_at"):
+        np.testing.assert_array_equal(getattr(h, name), getattr(r.history, name))

@@ -28,7 +28,7 @@ def order(at) -> list[str]:
         for child in getattr(node, "children", {}).values():
             if getattr(child, "children", None):
                 walk(child)
-            else:
+            elif type(child).__name__ != "Block":  # an empty container draws nothing
                 out.append(str(getattr(child, "key", None) or type(child).__name__))
 
     walk(at.main)

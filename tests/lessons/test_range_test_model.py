@@ -24,6 +24,8 @@ from lessons.ui import fields as F
 from lessons.ui import guide
 from lessons.ui.common import snap
 from lessons.ui.style import PALETTE, for_dark
+from tests.takehome.helpers import carries
+from tests.takehome.helpers import run as run_code
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +256,31 @@ def test_a_view_with_other_settings_is_another_run(default):
     r = model.compute(replace(Params(), data="moons", model="softmax", iters=50, epochs=1))
     assert r.run.n <= 50 and r.n_train == 320
     assert model.heading(r.params) == "The range test: softmax regression on the moons, plain SGD"
+
+
+def test_take_home_code_carries_the_view_and_reproduces_the_run():
+    """The engine code recomputes the range test and the "try it" runs bit for bit; the
+    torch-lr-finder code carries the ramp, the smoothing and the stop (reversed ends as run)."""
+    p = Params(
+        data="moons", model="softmax", lo=20.0, hi=1e-4, iters=150, mode="linear", view="accuracy",
+        beta=0.9, stop=5.0, val_every=10, seed=7, rule="valley", epochs=2,
+    )  # fmt: skip
+    r = model.compute(p)
+    assert r.tried.rule == "valley"
+    th = model.takehome(p, r)
+    carries(th.engine.source, "moons", 1e-4, 20.0, 150, "linear", 0.9, 5.0, 10, 7, "valley", 2)
+    carries(th.torch.source, "moons", 1e-4, 20.0, 150, "linear", 0.1, 5.0, 7)
+    assert "LRFinder(model, optimizer, loss_fn)" in th.torch.source
+    assert "torch-lr-finder" in th.torch.requires
+    ns = run_code(th.engine.source)
+    np.testing.assert_array_equal(ns["result"].lrs, r.run.lrs)
+    np.testing.assert_array_equal(ns["result"].loss, r.run.loss)
+    np.testing.assert_array_equal(ns["result"].val_acc, r.run.val_acc)
+    assert ns["lr"] == r.tried.lr
+    np.testing.assert_array_equal(ns["history"].lrs, r.rates)
+    np.testing.assert_array_equal(ns["history"].train_loss, r.history.train_loss)
+    np.testing.assert_array_equal(ns["history"].val_loss, r.history.val_loss)
+    # no suggestion, nothing to try: the code stops after the range test
+    quiet = model.compute(Params(lo=1e-7, hi=1e-6, iters=30))
+    code = model.takehome(quiet.params, quiet).engine.source
+    assert "range_test(" in code and "train(" not in code

@@ -7,29 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from lessons.ui import fields as F
-from lessons.ui import guide, pages, state
+from lessons.ui import guide, pages
 from tests.lessons.apptest import address_bar, open_page, texts
 from tests.lessons.lessons_index import lesson_of
 
 PAGE = "lessons/teachers_guide/page.py"
-
-
-def same(value, raw, fmt=None) -> bool:
-    """A widget's value equals the link's text (option widgets by label, numbers as numbers)."""
-    raws = raw if isinstance(raw, list) else [raw]
-    if isinstance(raw, list) != isinstance(value, (list, tuple)):
-        return False
-    shown = state._encode(value, fmt)
-    if len(shown) != len(raws):
-        return False
-    for a, b in zip(shown, raws, strict=True):
-        try:
-            if float(a) != float(b):
-                return False
-        except ValueError:
-            if a.lower() != b.lower():
-                return False
-    return True
 
 
 def test_the_plan_is_a_45_minute_lecture_over_every_lesson():
@@ -69,7 +51,8 @@ def test_guide_page_lists_every_available_step():
 def test_every_link_opens_its_page_in_that_state(step):
     at = open_page(step.path, dict(step.query), lecture=True)
     lesson = lesson_of(step.page)
-    if lesson is not None:  # on the shared runner: the link applies exactly, with no notice
+    assert lesson is not None, "every lesson is on the shared runner"
+    if lesson is not None:  # the link applies exactly, with no notice
         params = lesson.sections[0].params
         p, notes = F.from_query(params, step.query)
         assert notes == []
@@ -80,11 +63,6 @@ def test_every_link_opens_its_page_in_that_state(step):
         bar = address_bar(at)
         assert {k: bar[k] for k in F.to_query(p)} == F.to_query(p)
         assert bar.get("lecture") == ["true"]  # once, never repeated
-    else:
-        registry = at.session_state[state._REGISTRY]
-        for key, raw in step.query.items():
-            value, fmt = at.session_state[key], registry[key][2]
-            assert same(value, raw, fmt), (key, value, raw)
     assert at.session_state["lecture"] is True
     assert step.expect and step.expect in texts(at)
 

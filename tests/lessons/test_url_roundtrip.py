@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from lessons.ui import pages, state
+from lessons.ui import pages
 from tests.lessons.apptest import address_bar, assert_ok, open_page, texts
-from tests.lessons.lessons_index import lesson_of
 
 #: per page, non-default widget values to set (by key) before reading the link back
 CHANGES: dict[str, dict[str, object]] = {
     "lessons/what_is_lr/page.py": {"w_lr": 1.5, "w_a": 2.0, "w_w0": -3.0},  # restarts the walk
-    "lessons/child_dogs.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
-    "lessons/descent_1d.py": {
+    "lessons/child_dogs/page.py": {"cd_lr": 0.6, "cd_seq": "BBWBBCW", "cd_rich": True},
+    "lessons/descent_1d/page.py": {
         "d1_a": 2.0,
         "d1_x0_quadratic": -3.0,
         "d1_lr1": 0.05,
@@ -32,7 +31,7 @@ CHANGES: dict[str, dict[str, object]] = {
         "d2_n": 4,
         "d2_lr2": 0.06,
         "d2_steps": 200,
-        "d2_view": "Loss vs step",  # a tab (state.tabs), not a widget
+        "d2_view": "Loss vs step",  # a tab (controls.tabs), not a widget
     },
     "lessons/four_regimes/page.py": {
         "fr_show": True,
@@ -106,17 +105,8 @@ def widget(at, key: str):
 
 
 def link_params(at, path: str) -> dict[str, list[str]]:
-    """What a copied link holds: the address bar on the shared runner, else what
-    ``state.view_query`` rebuilds from the session's registry."""
-    if lesson_of(pages.by_path(path)) is not None:
-        return {k: v for k, v in address_bar(at).items() if k != "lecture"}
-    out = {}
-    for key, (default, _, fmt) in at.session_state[state._REGISTRY].items():
-        value = at.session_state[key] if key in at.session_state else default
-        if value is None or value == default:
-            continue
-        out[key] = state._encode(value, fmt)
-    return out
+    """What a copied link holds: the page's address bar (the runner keeps it canonical)."""
+    return {k: v for k, v in address_bar(at).items() if k != "lecture"}
 
 
 def charts(at) -> list[str]:

@@ -278,6 +278,55 @@ def test_torch_training_with_a_schedule_and_hd():
         )
 
 
+RACE = [
+    ("Constant 0.15", ("constant", {"base_lr": 0.15})),
+    ("Triangular", ("triangular", {"base_lr": 0.15, "max_lr": 0.6, "step_size": 46})),
+    ("Exp-range", ("exp_range", {"base_lr": 0.15, "max_lr": 0.6, "step_size": 46, "gamma": 0.995})),
+    ("1cycle", ("onecycle", {"max_lr": 0.6, "total_steps": 276, "div_factor": 4.0})),
+    ("SGDR", ("sgdr", {"eta_max": 0.6, "T_0": 92, "eta_min": 0.15})),
+    ("warm", ("warmup", {"start_factor": 0.2, "total_iters": 8}, ("step", {"base_lr": 0.3}))),
+]
+
+
+def test_training_on_several_schedules():
+    """One run per schedule: LR Lab's engine stacks the rates; torch builds one scheduler each."""
+    e = engine_train(schedules=RACE, epochs=12, eval_every=11, seed=3)
+    src = full(e)
+    check_names(src, modules=ENGINE | {"math", "numpy"})
+    carries(src, *(name for name, _ in RACE), 0.15, 0.6, 46, 0.995, 276, 4.0, 92, 0.2, 8, 12, 3)
+    assert "schedule=rates" in src and "np.arange(12 * math.ceil(data.n_train / 64))" in src
+    t = torch_training(schedules=RACE, epochs=12, seed=3)
+    src = full(t)
+    check_names(src, modules=TORCH_AND_DATA)
+    carries(src, *(name for name, _ in RACE), 0.15, 0.6, 46.0, 0.995, 276, 4.0, 92, 0.2, 8, 12, 3)
+    for fn in ("make_constant", "make_triangular", "make_exp_range", "make_onecycle"):
+        assert f"def {fn}(optimizer):" in src
+    assert src.count("cycle_momentum=False,") == 3  # CyclicLR twice, OneCycleLR
+    assert "SequentialLR" in src and "CosineAnnealingWarmRestarts" in src
+    assert "OneCycleLR raises if stepped" in " ".join(t.notes)
+    # the same kind twice gets two functions; names must differ; no schedule with HD
+    twice = [("a", RACE[1][1]), ("b", RACE[1][1])]
+    assert "def make_triangular_1(optimizer):" in torch_training(schedules=twice).source
+    dup = [("a", RACE[0][1]), ("a", RACE[1][1])]
+    with pytest.raises(ValueError, match="own name"):
+        torch_training(schedules=dup)
+    with pytest.raises(ValueError, match="own name"):
+        engine_train(schedules=dup)
+    with pytest.raises(ValueError, match="not both"):
+        engine_train(schedules=RACE, schedule=RACE[0][1])
+    with pytest.raises(ValueError, match="not both"):
+        torch_training(schedules=RACE, schedule=RACE[0][1])
+    hd = Optimizer("sgd", hypergrad="additive")
+    with pytest.raises(ValueError, match="own rate"):
+        engine_train(schedules=RACE, optimizer=hd)
+    with pytest.raises(ValueError, match="own rate"):
+        torch_training(schedules=RACE, optimizer=hd)
+    # a run's name is only ever a quoted literal, and a docstring without quotes
+    odd = [('x"""\nimport os', RACE[0][1])]
+    check_names(full(torch_training(schedules=odd)), modules=TORCH_AND_DATA)
+    check_names(full(engine_train(schedules=odd)), modules=ENGINE | {"numpy", "math"})
+
+
 @pytest.mark.parametrize(
     ("beta", "stop", "mode", "lo"),
     [(0.98, 4.0, "exponential", 1e-7), (0.0, None, "linear", 0.0), (0.9, 5.0, "linear", 1e-4)],

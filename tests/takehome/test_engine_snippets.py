@@ -79,6 +79,63 @@ def test_train_with_a_schedule(schedule, capsys):
     np.testing.assert_allclose(h.lr[0], sched.lr(np.arange(30)), rtol=1e-15)
 
 
+#: a race of schedules, as the Cyclical schedules page runs one (a warm-up chained in too)
+RACE = [
+    ("Constant 0.1", ("constant", {"base_lr": 0.1})),
+    ("Exp-range", ("exp_range", {"base_lr": 0.05, "max_lr": 0.4, "step_size": 7, "gamma": 0.99})),
+    ("1cycle", ("onecycle", {"max_lr": 0.4, "total_steps": 46, "div_factor": 8.0})),
+    ("warm", ("warmup", {"start_factor": 0.2, "total_iters": 8}, ("sgdr", {"eta_max": 0.4}))),
+]
+
+
+def _race_rates(n: int) -> np.ndarray:
+    scheds = [
+        make_schedule(key, **params)
+        if not rest
+        else make_schedule(
+            key, **params, base_lr=None, then=make_schedule(*rest[0][:1], **rest[0][1])
+        )
+        for _, (key, params, *rest) in RACE
+    ]
+    return np.stack([s.lr(np.arange(n)) for s in scheds])
+
+
+@pytest.mark.parametrize(
+    ("epochs", "max_iters", "batch_size"), [(2, None, 64), (3, 40, 100), (None, 30, 32)]
+)
+def test_train_with_several_schedules_at_once(epochs, max_iters, batch_size, capsys):
+    code = engine_train(
+        model="softmax",
+        schedules=RACE,
+        epochs=epochs,
+        max_iters=max_iters,
+        batch_size=batch_size,
+        seed=2,
+        eval_every=11,
+    )
+    ns = run(code.source)
+    n = {64: 23, 100: 15, 32: 45}[batch_size] * (epochs or 1)
+    n = min(n, max_iters) if epochs is not None and max_iters is not None else max_iters or n
+    rates = _race_rates(n)
+    np.testing.assert_array_equal(ns["rates"], rates)
+    h = train(
+        SOFTMAX,
+        DIGITS,
+        [float(v) for v in rates[:, 0]],
+        epochs=epochs,
+        max_iters=max_iters,
+        batch_size=batch_size,
+        seed=2,
+        schedule=rates,
+        eval_every=11,
+    )
+    np.testing.assert_array_equal(ns["history"].train_loss, h.train_loss)
+    np.testing.assert_array_equal(ns["history"].lr, h.lr)
+    np.testing.assert_array_equal(ns["history"].val_loss, h.val_loss)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == [name for name, _ in RACE]
+
+
 def test_hypergradient_comparison(capsys):
     ns = run(
         engine_hypergradient(
@@ -103,6 +160,26 @@ def test_range_test(capsys):
         (s.rule, s.lr) for s in r.suggestions()
     ]
     assert "Smith: max" in capsys.readouterr().out
+
+
+def test_range_test_then_try_the_suggestion(capsys):
+    kw = dict(min_lr=1e-4, max_lr=30.0, num_iter=60, mode="exponential", beta=0.9, stop_factor=4.0)
+    code = engine_range_test(
+        model="softmax", seed=2, try_rule="minimum / 10", try_epochs=2, try_eval_every=5, **kw
+    )
+    ns = run(code.source)
+    r = range_test(SOFTMAX, DIGITS, batch_size=64, seed=2, **kw)
+    lr = {s.rule: s.lr for s in r.suggestions()}["minimum / 10"]
+    assert ns["lr"] == lr
+    h = train(SOFTMAX, DIGITS, [lr / 10.0, lr, lr * 10.0], epochs=2, seed=2, eval_every=5)
+    np.testing.assert_array_equal(ns["history"].lrs, h.lrs)
+    np.testing.assert_array_equal(ns["history"].train_loss, h.train_loss)
+    np.testing.assert_array_equal(ns["history"].val_loss, h.val_loss)
+    assert "# try it: fresh models at the minimum / 10 suggestion" in code.source
+    with pytest.raises(ValueError, match="try_rule"):
+        engine_range_test(try_rule="Smith: max; import os")
+    with pytest.raises(ValueError, match="try_epochs"):
+        engine_range_test(try_rule="valley", try_epochs=0)
 
 
 def test_descent_on_the_catalogue_and_polyak(capsys):

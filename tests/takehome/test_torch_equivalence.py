@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+torch.set_num_threads(
+    1
+)  # tiny float64 models: one thread is fastest (and far faster on a busy CPU)
 
 from engine import (  # noqa: E402
     ModelSpec,
@@ -171,6 +174,16 @@ DIGITS = load_dataset("digits")
             dataset="moons", hidden=(16,), lrs=(0.5,), epochs=3, batch_size=32, seed=3, subset=0.5
         ),
         dict(model="softmax", lrs=(0.2,), epochs=2, batch_size=None),
+        # Four regimes: the rates measured at the page's defaults, and on moons (data seed = seed)
+        dict(model="softmax", lrs=(10000.0, 10.0, 1.0, 0.01), epochs=10),
+        dict(
+            dataset="moons",
+            data_seed=4,
+            seed=4,
+            lrs=(15.0, 4.0, 1.5, 0.015),
+            epochs=3,
+            batch_size=32,
+        ),
     ],
 )
 def test_training_matches_the_engines_history(kw, capsys):
@@ -210,6 +223,45 @@ def test_training_matches_the_engines_history(kw, capsys):
         close(losses, h.train_loss[k, :n])
         close(rates, h.lr[k, :n])
         assert bool(h.diverged[k]) == (f"lr = {lr:g}: diverged" in out)
+
+
+#: the Cyclical schedules page's default race: bounds 0.15 and 0.6, half-cycles of 2 epochs
+#: (46 iterations), 12 epochs (276 iterations), gamma 0.995; 1cycle from the lower bound
+PAGE_RACE = [
+    ("Constant 0.15", ("constant", {"base_lr": 0.15})),
+    ("Triangular", ("triangular", {"base_lr": 0.15, "max_lr": 0.6, "step_size": 46})),
+    ("Triangular2", ("triangular2", {"base_lr": 0.15, "max_lr": 0.6, "step_size": 46})),
+    ("Exp-range", ("exp_range", {"base_lr": 0.15, "max_lr": 0.6, "step_size": 46, "gamma": 0.995})),
+    (
+        "1cycle",
+        (
+            "onecycle",
+            {
+                "max_lr": 0.6,
+                "total_steps": 276,
+                "div_factor": 0.6 / 0.15,
+                "final_div_factor": 1e4,
+                "cycle_momentum": True,
+            },
+        ),
+    ),
+]
+
+
+def test_training_on_several_schedules_matches_the_engines_race(capsys):
+    ns = run(torch_training(schedules=PAGE_RACE, epochs=12).source)
+    t = np.arange(276)
+    rates = np.stack([make_schedule(key, **params).lr(t) for _, (key, params) in PAGE_RACE])
+    spec = ModelSpec("mlp", 64, 10, hidden=(32,))
+    h = train(spec, DIGITS, rates[:, 0], epochs=12, batch_size=64, seed=0, schedule=rates)
+    assert list(ns["runs"]) == [name for name, _ in PAGE_RACE]
+    for k, (losses, used) in enumerate(ns["runs"].values()):
+        n = int(h.grad_evals[k])
+        assert len(losses) == n == 276
+        close(used, h.lr[k], rtol=1e-12, atol=0)
+        close(losses, h.train_loss[k])
+    # plain SGD all along: no scheduler gave the optimiser momentum
+    assert "epoch 12" in capsys.readouterr().out
 
 
 # ----------------------------------------------------------------------------- surfaces
@@ -253,6 +305,29 @@ def test_descent_on_typed_functions_with_every_optimiser(case):
     np.testing.assert_allclose(val, surface.value(pts), rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
+def test_descent_2d_page_views():
+    """Descent in 2-D at its defaults (the valley, kappa 20 at 30 degrees, the theory's rates),
+    and its optimisers on Rosenbrock with momentum 0.5 (SGD and Adam ignore it)."""
+    spec = function_spec("ill_conditioned", {"kappa": 20.0, "angle": 30.0})
+    s = get_surface("ill_conditioned", kappa=20.0, angle=30.0)
+    lrs = [0.04762, 0.09524, 0.105]
+    got = run(torch_descent(spec, (2.2, 4.15), lrs=lrs, steps=100).source)["path"].numpy()
+    want = run_descent(s, (2.2, 4.15), lrs, steps=100).path
+    ok = np.isfinite(want)
+    close(got[ok], want[ok], rtol=1e-9, atol=1e-10)
+    mu = 0.5
+    runs = [
+        ("sgd", 0.001996),
+        (Optimizer("momentum", momentum=mu), 0.001996),
+        (Optimizer("nesterov", momentum=mu), 0.001996),
+        ("adam", 0.001996),
+    ]
+    spec = function_spec("rosenbrock")
+    got = run(torch_descent(spec, (-1.2, 1.0), runs=runs, steps=1000).source)["path"].numpy()
+    want = run_many(get_surface("rosenbrock"), (-1.2, 1.0), runs, steps=1000).path
+    close(got, want, rtol=1e-8, atol=1e-10)
+
+
 # ----------------------------------------------------------------------------- range test
 
 
@@ -260,7 +335,8 @@ def test_descent_on_typed_functions_with_every_optimiser(case):
     ("model", "kw"),
     [
         ("softmax", dict(min_lr=1e-4, max_lr=50.0, num_iter=80)),  # runs to the end
-        ("mlp", dict(min_lr=1e-7, max_lr=10.0, num_iter=100)),  # the page's default; stops
+        ("mlp", dict(min_lr=1e-7, max_lr=10.0, num_iter=100)),  # stops early
+        ("mlp", dict(min_lr=1e-5, max_lr=10.0, num_iter=300)),  # the Range test page's defaults
     ],
 )
 def test_range_test_with_torch_lr_finder(model, kw, capsys):

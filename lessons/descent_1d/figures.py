@@ -1,7 +1,4 @@
-"""Pictures for "Descent in 1-D", and the learning-rate grid its sliders move on.
-
-Arrays in, ``plotly.graph_objects.Figure`` out; no Streamlit, so every builder is testable on
-its own:
+"""Pictures for "Descent in 1-D": arrays in, ``plotly.graph_objects.Figure`` out (no Streamlit).
 
 * :func:`curve_figure`: the loss curve with each run's iterates drawn *on* the curve (markers
   joined by thin lines, so zig-zags across the minimum are visible), replayed up to a step; a
@@ -9,10 +6,8 @@ its own:
 * :func:`loss_figure`: the loss gap ``f(x_k) - f_min`` against the step on a log axis (geometric
   convergence is a straight line), with an ``x`` where a run diverged;
 * :func:`rate_axis_figure`: a log axis of learning rates with the thresholds ``1/f''`` and
-  ``2/f''`` and the three bands they separate, and where each chosen rate sits.
-
-The grid helpers (:data:`LR_GRID`, :func:`snap`, :func:`regime_rates`, :func:`threshold_rates`)
-turn the theory's thresholds into rates the sliders can show.
+  ``2/f''`` and the three bands they separate, and where each chosen rate sits, marked with
+  what its run did.
 
 A run is drawn with ``style.color(i)``, ``style.dash(i)`` and ``style.marker(i)``, where ``i``
 is its entry in ``styles``, so the same run keeps its look across the three charts.
@@ -26,102 +21,24 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, PALETTE, color, dash, marker, run_marker, style
-
-# ----------------------------------------------------------------------------- the rate grid
-
-#: mantissas of the log-ish grid: steps of at most 12.5% (so a preset lands close to its target)
-_MANTISSAS = (
-    *(round(1.0 + 0.1 * i, 1) for i in range(11)),  # 1.0 ... 2.0
-    2.2, 2.4, 2.5, 2.6, 2.8, 3.0, 3.2, 3.4, 3.6, 3.8, 4.0,
-    *(round(4.5 + 0.5 * i, 1) for i in range(11)),  # 4.5 ... 9.5
-)  # fmt: skip
-#: every learning rate a slider offers, 1e-4 ... 100, ascending
-LR_GRID: tuple[float, ...] = tuple(
-    float(f"{m * 10.0**e:.6g}") for e in range(-4, 2) for m in _MANTISSAS
-) + (100.0,)
-#: the slider value of a run that is switched off
-OFF = 0.0
-
-#: the four regimes as multiples of 1/f'': (name, target, open interval it must stay in)
-REGIMES: tuple[tuple[str, float, tuple[float, float]], ...] = (
-    ("too low", 0.1, (0.0, 0.3)),
-    ("good", 0.8, (0.6, 1.0)),
-    ("high: zig-zags", 1.7, (1.3, 1.95)),
-    ("too high: diverges", 2.2, (2.05, 3.0)),
-)
-#: the "at the thresholds" preset, as multiples of 1/f''
-THRESHOLD_MULTIPLES: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0)
-
-
-def snap(lr: float, lo: float = 0.0, hi: float = math.inf) -> float:
-    """The grid rate closest to ``lr`` (in log terms), strictly inside ``(lo, hi)`` if possible.
-
-    Examples
-    --------
-    >>> snap(0.283), snap(2.9), snap(1e-7), snap(0.25)
-    (0.28, 3.0, 0.0001, 0.25)
-    >>> snap(2.0, lo=2.0, hi=3.0)  # strictly above 2/f''
-    2.2
-    """
-    grid = np.asarray(LR_GRID)
-    inside = grid[(grid > lo * (1 + 1e-12)) & (grid < hi * (1 - 1e-12))]
-    pool = inside if inside.size else grid
-    target = math.log(min(max(float(lr), grid[0]), grid[-1]))
-    return float(pool[np.argmin(np.abs(np.log(pool) - target))])
-
-
-def regime_rates(fastest: float) -> tuple[float, ...]:
-    """Four grid rates, too low / good / high (zig-zags) / too high (diverges), for ``1/f''``.
-
-    Each is the grid rate closest to its target multiple of ``fastest`` = 1/f'' that stays in
-    its regime's interval (see :data:`REGIMES`).
-
-    Examples
-    --------
-    >>> regime_rates(1.0)
-    (0.1, 0.8, 1.7, 2.2)
-    >>> regime_rates(0.25)
-    (0.025, 0.2, 0.45, 0.55)
-    """
-    return tuple(snap(m * fastest, a * fastest, b * fastest) for _, m, (a, b) in REGIMES)
-
-
-def threshold_rates(fastest: float) -> tuple[float, ...]:
-    """Grid rates nearest to ½, 1, 1.5 and 2 times ``1/f''`` (exact on a parabola's grid).
-
-    Examples
-    --------
-    >>> threshold_rates(1.0)
-    (0.5, 1.0, 1.5, 2.0)
-    """
-    return tuple(snap(m * fastest) for m in THRESHOLD_MULTIPLES)
-
-
-def presets_fit(fastest: float) -> bool:
-    """Whether the sliders' range 1e-4 ... 100 holds all four regimes for this ``1/f''``.
-
-    Examples
-    --------
-    >>> presets_fit(1.0), presets_fit(60.0), presets_fit(1e-4)
-    (True, False, False)
-    """
-    lo, hi = REGIMES[0][2][1] * fastest, REGIMES[-1][2][0] * fastest
-    return lo >= LR_GRID[0] and hi < LR_GRID[-1]
-
-
-def fmt_rate(lr: float) -> str:
-    """A slider label: ``off`` for a switched-off run, else the rate with up to 3 digits.
-
-    Examples
-    --------
-    >>> fmt_rate(0.0), fmt_rate(0.00015), fmt_rate(2.2), fmt_rate(1e-4), fmt_rate(100.0)
-    ('off', '0.00015', '2.2', '0.0001', '100')
-    """
-    return "off" if lr == OFF else f"{lr:g}"
-
+from engine import fmt
+from engine.verdict import NEVER
+from lessons.descent_1d.model import curve_y_range, visible_prefix
+from lessons.ui.style import GREY, PALETTE, color, dash, marker, run_marker, styled
 
 # ----------------------------------------------------------------------------- helpers
+
+
+#: the smallest text a projector shows in lecture mode (px): annotations and tick labels
+LECTURE_TEXT = 18
+#: a log axis writes its exponents at about 0.88 of the tick size: ticks this big keep them
+#: at LECTURE_TEXT
+LECTURE_LOG_TICKS = 21
+
+
+def _sc(**kw: object) -> dict:
+    """A scatter trace as a plain dict: the figure is validated once, when it is built."""
+    return {"type": "scatter", **kw}
 
 
 def _styles(styles: Sequence[int] | None, k: int) -> list[int]:
@@ -138,40 +55,6 @@ def _runs(arr: np.ndarray | Sequence, name: str) -> np.ndarray:
     if a.ndim != 2:
         raise ValueError(f"{name} must have shape (runs, steps + 1)")
     return a
-
-
-def visible_prefix(path: np.ndarray, x_range: tuple[float, float]) -> int:
-    """How many leading iterates of ``path`` are finite and inside ``x_range``.
-
-    Examples
-    --------
-    >>> visible_prefix(np.array([4.0, -4.8, 5.8, np.nan]), (-5.0, 5.0))
-    2
-    """
-    p = np.asarray(path, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.isfinite(p) & (p >= x_range[0]) & (p <= x_range[1]))
-    return int(np.argmax(bad)) if bad.any() else int(p.size)
-
-
-def curve_y_range(fx: np.ndarray, pad: float = 0.08) -> tuple[float, float]:
-    """A y range that shows the curve: its finite values, ignoring spikes near a singularity.
-
-    Examples
-    --------
-    >>> curve_y_range(np.array([0.0, 1.0, 4.0]), pad=0.0)
-    (0.0, 4.0)
-    """
-    v = np.asarray(fx, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return (-1.0, 1.0)
-    lo, hi = float(v.min()), float(v.max())
-    q = float(np.quantile(v, 0.9))
-    if hi - lo > 20 * max(q - lo, 1e-12):  # a spike (e.g. 1/x near 0): show the body
-        hi = float(np.quantile(v, 0.97))
-    span = hi - lo if hi > lo else max(abs(hi), 1.0)
-    return lo - pad * span, hi + pad * span
 
 
 # ----------------------------------------------------------------------------- the curve
@@ -212,7 +95,7 @@ def curve_figure(
     y_range = curve_y_range(fx)
     traces = []
     traces.append(
-        go.Scatter(
+        _sc(
             x=xs,
             y=np.where(np.isfinite(fx), fx, np.nan),
             mode="lines",
@@ -227,12 +110,13 @@ def curve_figure(
         with np.errstate(invalid="ignore"):
             keep = np.isfinite(my) & (my <= y_range[1]) & (my >= y_range[0])
         traces.append(
-            go.Scatter(
+            _sc(
                 x=mx,
                 y=np.where(keep, my, np.nan),
                 mode="lines",
                 name="parabola with the same f''",
-                line={"color": "#333333", "width": 1.5, "dash": "dash"},
+                # grey dots over the grey curve: visible in both themes, not a run's colour
+                line={"color": GREY, "width": 2, "dash": "dot"},
                 hoverinfo="skip",
             )
         )
@@ -240,7 +124,7 @@ def curve_figure(
     if mins:
         fm = np.interp(mins, xs, np.where(np.isfinite(fx), fx, 0.0))
         traces.append(
-            go.Scatter(
+            _sc(
                 x=mins,
                 y=fm,
                 mode="markers",
@@ -260,7 +144,7 @@ def curve_figure(
         m = n + 1 if n < p.size and np.isfinite(p[n]) and np.isfinite(lo[n]) else n
         idx = np.arange(m)
         traces.append(
-            go.Scatter(
+            _sc(
                 x=p[:m],
                 y=lo[:m],
                 mode="lines+markers",
@@ -275,7 +159,7 @@ def curve_figure(
         )
         if n:
             traces.append(
-                go.Scatter(
+                _sc(
                     x=[p[n - 1]],
                     y=[lo[n - 1]],
                     mode="markers",
@@ -296,34 +180,35 @@ def curve_figure(
             if not np.isfinite(nxt):
                 side = "right" if n == 0 or p[n - 1] >= 0 else "left"
             notes.append((labels[i], n, side, color(s)))
-    fig = go.Figure(data=traces)  # one validation pass, not one per trace
     annotations = []
     for j, (label, n, side, col) in enumerate(notes):
-        arrow = "→" if side == "right" else "←"
+        # two short lines: they fit a phone's chart at projector size too
         text = (
-            f"{label} leaves the chart at step {n} {arrow}"
+            f"{label}<br>leaves the chart at step {n} →"
             if side == "right"
-            else (f"{arrow} {label} leaves the chart at step {n}")
+            else f"{label}<br>← leaves the chart at step {n}"
         )
         annotations.append(
             {
                 "x": 1.0 if side == "right" else 0.0,
-                "y": 0.98 - 0.09 * j,
+                "y": 0.98 - 0.16 * j,
                 "xref": "paper",
                 "yref": "paper",
                 "xanchor": side,
                 "yanchor": "top",
                 "text": text,
                 "showarrow": False,
-                "font": {"color": col, "size": 17 if big else 12},
+                "font": {"color": col, "size": LECTURE_TEXT if big else 12},
                 "bgcolor": "rgba(255,255,255,0.75)",
             }
         )
+    layout = {
+        "xaxis": {"title": {"text": "x (the parameter)"}, "range": list(x_range)},
+        "yaxis": {"title": {"text": "loss f(x)"}, "range": list(y_range)},
+    }
     if annotations:
-        fig.update_layout(annotations=annotations)
-    fig.update_xaxes(title_text="x (the parameter)", range=list(x_range))
-    fig.update_yaxes(title_text="loss f(x)", range=list(y_range))
-    return style(fig, height=400, big=big)
+        layout["annotations"] = annotations
+    return styled(traces, layout, height=400, big=big)
 
 
 # ----------------------------------------------------------------------------- loss vs step
@@ -335,7 +220,7 @@ def loss_figure(
     *,
     f_min: float | None,
     step: int | None = None,
-    blowup_step: Sequence[int] | None = None,
+    diverged_at: Sequence[int] | None = None,
     styles: Sequence[int] | None = None,
     linear_range: tuple[float, float] | None = None,
     big: bool = False,
@@ -344,7 +229,7 @@ def loss_figure(
 
     With ``f_min`` known the y axis is the gap ``f(x_k) - f_min`` on a log scale (geometric
     convergence is a straight line; an exact 0 is drawn at the bottom of the axis and said so in
-    the hover), and a run that blew up (``blowup_step[k] >= 0``) gets an ``x`` at its last
+    the hover), and a run that blew up (``diverged_at[k] != NEVER``) gets an ``x`` at its last
     point.  Without it, the loss itself on a linear axis over ``linear_range`` (e.g. the curve's
     own range; default: from the lowest loss to a little above the start), each run drawn up to
     the first point off the chart (the line is clipped at the edge, showing where it went).
@@ -354,7 +239,7 @@ def loss_figure(
     if len(labels) != k:
         raise ValueError(f"{len(labels)} labels for {k} runs")
     sty = _styles(styles, k)
-    blow = [-1] * k if blowup_step is None else [int(b) for b in blowup_step]
+    blow = [NEVER] * k if diverged_at is None else [int(b) for b in diverged_at]
     steps = np.arange(t1)
     log = f_min is not None
     with np.errstate(all="ignore"):
@@ -390,7 +275,7 @@ def loss_figure(
                 upto = n + 1 if n < t1 and np.isfinite(row[n]) else n
                 shown = np.where(steps < upto, row, np.nan)
         traces.append(
-            go.Scatter(
+            _sc(
                 x=steps,
                 y=shown,
                 mode="lines+markers" if t1 <= 60 else "lines",
@@ -403,13 +288,13 @@ def loss_figure(
                 + "<extra></extra>",
             )
         )
-        if log and blow[i] >= 0:
+        if log and blow[i] != NEVER:
             fin_idx = np.flatnonzero(np.isfinite(shown))
             if fin_idx.size:
                 j = int(fin_idx[-1])
                 txt = f"blew up (step {blow[i]})"
                 traces.append(
-                    go.Scatter(
+                    _sc(
                         x=[j],
                         y=[shown[j]],
                         mode="markers+text",
@@ -421,34 +306,29 @@ def loss_figure(
                         hoverinfo="skip",
                     )
                 )
-    fig = go.Figure(data=traces)
+    layout: dict = {"xaxis": {"title": {"text": "step k"}, "range": [-0.5, t1 - 0.5]}}
     if step is not None:
-        fig.update_layout(
-            shapes=[
-                {"type": "line", "xref": "x", "yref": "paper", "x0": int(step), "x1": int(step),
-                 "y0": 0, "y1": 1, "line": {"color": GREY, "width": 1, "dash": "dot"}}
-            ]
-        )  # fmt: skip
-    fig.update_xaxes(title_text="step k", range=[-0.5, t1 - 0.5])
+        layout["shapes"] = [
+            {"type": "line", "xref": "x", "yref": "paper", "x0": int(step), "x1": int(step),
+             "y0": 0, "y1": 1, "line": {"color": GREY, "width": 1, "dash": "dot"}}
+        ]  # fmt: skip
     if log:
-        fig.update_yaxes(
-            type="log",
-            title_text="f(x_k) − f_min (log scale)",
-            range=[ylo, yhi],
-            exponentformat="power",
-        )
+        layout["yaxis"] = {
+            "type": "log",
+            "title": {"text": "f(x_k) − f_min (log scale)"},
+            "range": [ylo, yhi],
+            "exponentformat": "power",
+        }
     else:
-        fig.update_yaxes(title_text="loss f(x_k)", range=[ylo, yhi])
-    return style(fig, height=400, big=big)
+        layout["yaxis"] = {"title": {"text": "loss f(x_k)"}, "range": [ylo, yhi]}
+    after = {"yaxis": {"tickfont": {"size": LECTURE_LOG_TICKS}}} if big and log else None
+    return styled(traces, layout, height=400, big=big, then=after)
 
 
 # ----------------------------------------------------------------------------- the rate axis
 
-_BANDS = (
-    ("creeps in", PALETTE[2], 0.10),
-    ("zig-zags in", PALETTE[4], 0.14),
-    ("diverges", PALETTE[1], 0.12),
-)
+#: the bands' fill (below 1/f'', between the thresholds, above 2/f'') and its opacity
+_BANDS = ((PALETTE[2], 0.10), (PALETTE[4], 0.14), (PALETTE[1], 0.12))
 
 
 def rate_axis_figure(
@@ -457,14 +337,22 @@ def rate_axis_figure(
     *,
     fastest: float | None,
     diverge: float | None,
+    band_names: Sequence[str] = ("below 1/f''", "1/f'' to 2/f''", "above 2/f''"),
+    kinds: Sequence[str] | None = None,
     styles: Sequence[int] | None = None,
     big: bool = False,
 ) -> go.Figure:
     """Where each chosen rate sits relative to ``1/f''`` (``fastest``) and ``2/f''`` (``diverge``).
 
-    A log axis with three bands when the thresholds are known: below 1/f'' descent creeps in
-    from one side, between 1/f'' and 2/f'' it zig-zags in, above 2/f'' it zig-zags out.
+    A log axis with three bands when the thresholds are known, named ``band_names`` (the model
+    decides: what the thresholds predict where the runs did it); each rate's mark carries its
+    label and, on a second line, ``kinds[i]``: what its run did.
     """
+    marks = (
+        list(labels)
+        if kinds is None
+        else [f"{lab}<br>{k}" for lab, k in zip(labels, kinds, strict=True)]
+    )
     rates = [float(v) for v in lrs]
     if len(labels) != len(rates):
         raise ValueError(f"{len(labels)} labels for {len(rates)} rates")
@@ -483,12 +371,12 @@ def rate_axis_figure(
     lo = min(known) / 3.0 if known else 1e-3
     hi = max(known) * 8.0 if known else 10.0  # room on the right for the labels
     rows = max(len(rates), 1)
-    font = {"size": 16 if big else 12, "color": "#333"}
+    font = {"size": LECTURE_TEXT if big else 12, "color": "#333"}
     shapes: list[dict] = []
     notes: list[dict] = []
     if fastest is not None and diverge is not None and lo > 0:
         edges = (lo, fastest, diverge, hi)
-        for j, (name, col, alpha) in enumerate(_BANDS):
+        for j, ((col, alpha), name) in enumerate(zip(_BANDS, band_names, strict=True)):
             shapes.append(
                 {
                     "type": "rect",
@@ -505,26 +393,40 @@ def rate_axis_figure(
                 }
             )
             mid = 0.5 * (math.log10(edges[j]) + math.log10(edges[j + 1]))  # no underflow
+            # the middle band spans a factor 2 only: its name sits a line higher, clear of
+            # its neighbours' names however narrow the chart
             notes.append(
                 {"x": mid, "y": 1.0, "yref": "paper", "yanchor": "bottom",
+                 "yshift": round(1.3 * font["size"]) if j == 1 else 0,
                  "text": name, "showarrow": False, "font": font}
             )  # fmt: skip
-        for value, name in ((fastest, "1/f''"), (diverge, "2/f''")):
+        span = math.log(hi) - math.log(lo)
+        sides = []
+        for value, name, side in ((fastest, "1/f''", "right"), (diverge, "2/f''", "left")):
             shapes.append(
                 {"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value,
                  "y0": 0, "y1": 1, "line": {"color": "#333", "width": 2, "dash": "dash"}}
             )  # fmt: skip
+            # 1/f'' to the left of its line and 2/f'' to the right, unless the edge is near:
+            # then on the side with room, and a second label sharing a side sits higher
+            where = (math.log(value) - math.log(lo)) / span
+            if side == "right" and where < 0.3:
+                side = "left"
+            elif side == "left" and where > 0.7:
+                side = "right"
             notes.append(
                 {"x": math.log10(value), "y": 0.0, "yref": "paper", "yanchor": "bottom",
-                 "text": f"{name} = {value:.3g}", "showarrow": False, "font": font,
+                 "xanchor": side, "yshift": 26 if side in sides else 0,
+                 "text": f"{name} = {fmt.rate(value)}", "showarrow": False, "font": font,
                  "bgcolor": "rgba(255,255,255,0.8)"}
             )  # fmt: skip
+            sides.append(side)
     traces = []
-    for i, (v, label) in enumerate(zip(rates, labels, strict=True)):
+    for i, (v, label, mark) in enumerate(zip(rates, labels, marks, strict=True)):
         s = sty[i]
         row = rows - 1 - i
         traces.append(
-            go.Scatter(
+            _sc(
                 x=[v],
                 y=[row],
                 mode="markers",
@@ -534,25 +436,32 @@ def rate_axis_figure(
                 hovertemplate=f"{label}<extra></extra>",
             )
         )
-        right = (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) < 0.7
+        # the mark goes on the side with more room
+        right = (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) < 0.5
         notes.append(
             {
                 "x": math.log10(v),
                 "y": row,
                 "xanchor": "left" if right else "right",
                 "xshift": 12 if right else -12,
-                "text": label,
+                "text": mark,
                 "showarrow": False,
-                "font": {"color": color(s), "size": 16 if big else 13},
+                "font": {"color": color(s), "size": LECTURE_TEXT if big else 13},
                 "bgcolor": "rgba(255,255,255,0.8)",
             }
         )
-    # one layout update, not one per shape: plotly validates the whole layout on every add_*
-    fig = go.Figure(data=traces, layout={"shapes": shapes, "annotations": notes})
-    fig.update_xaxes(
-        type="log", range=[math.log10(lo), math.log10(hi)], title_text="learning rate (log scale)"
-    )
-    fig.update_yaxes(visible=False, range=[-1.3, rows - 0.4])
-    fig = style(fig, height=130 + 30 * rows, big=big, legend=False)
-    fig.update_layout(margin={"t": 30, "b": 10})
-    return fig
+    layout = {
+        "shapes": shapes,
+        "annotations": notes,
+        "xaxis": {
+            "type": "log",
+            "range": [math.log10(lo), math.log10(hi)],
+            "title": {"text": "learning rate (log scale)"},
+            "dtick": 1,  # a label per decade: no small minor digits between them
+        },
+        "yaxis": {"visible": False, "range": [-1.3 if kinds is None else -1.6, rows - 0.4]},
+    }
+    return styled(
+        traces, layout, height=130 + (30 if kinds is None else 44) * rows, big=big, legend=False,
+        then={"margin": {"t": 30 + (round(1.3 * font["size"]) if shapes else 0), "b": 10}},
+    )  # fmt: skip

@@ -1,9 +1,9 @@
-"""Page furniture that needs no running app."""
+"""engine.fmt.rate: every learning rate the app prints."""
 
 import numpy as np
 import pytest
 
-from lessons.ui.widgets import fmt_lr
+from engine.fmt import rate as fmt_lr
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
-from lessons.ui.style import GREY, PALETTE, run_line, run_marker, style
+from engine import fmt
+from lessons.ui.style import GREY, PALETTE, run_line, run_marker, styled
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "animals"
 #: sequence letter -> icon file
@@ -29,6 +30,10 @@ ICON_FILES = {
 }
 NAMES = {"B": "black dog", "W": "white dog", "C": "white cat", "K": "black cat"}
 OVERSHOOT = PALETTE[1]  # vermillion: a belief beyond black or white
+#: the animals' marks above the belief chart: a black animal is ink ringed in paper, a white one
+#: paper ringed in ink, so every mark shows on a light and on a dark background alike
+MARK_INK = "#1f1f1f"
+MARK_PAPER = "#ffffff"
 
 _BODY_WHITE = '<use href="#d" fill="#ffffff"/>'
 _EAR_WHITE = 'fill="#e2e2e2"'
@@ -77,35 +82,51 @@ def imagined_dog_svg(belief: float) -> str:
 
 
 def fmt_belief(b: float) -> str:
-    """A belief for a small label: two decimals, a true minus sign, huge values shortened."""
-    if not np.isfinite(b):
-        return "∞" if b > 0 else ("−∞" if b < 0 else "NaN")
-    if abs(b) >= 100:
-        return f"{b:.1e}".replace("e+0", "e").replace("e+", "e").replace("-", "−")
-    return f"{b:.2f}".replace("-", "−")
+    """A belief for a small label (two significant digits, through :mod:`engine.fmt`)."""
+    return fmt.num(float(b), 2)
 
 
-_CSS = """
+#: a cell's width in px: (normal, lecture) at most, and at least: the cells shrink to keep a
+#: row of animals on one line where it fits (the story's 12 cells in lecture mode at 1280 px,
+#: even with the sidebar open), and wrap only when even the smallest cells do not fit (a phone)
+CELL_MAX = (60, 84)
+CELL_MIN = (46, 56)
+GAP = 4
+
+
+def min_row_width(cells: int, big: bool) -> int:
+    """The narrowest a row of ``cells`` cells gets before it wraps, in px (above 640 px)."""
+    return cells * CELL_MIN[big] + (cells - 1) * GAP
+
+
+_CSS = f"""
 <style>
-.cd-strip,.cd-cmp{--cdw:60px;--cdf:13px}
-@media (min-width:1600px){.cd-strip,.cd-cmp{--cdw:72px;--cdf:14px}}
-.cd-big{--cdw:84px;--cdf:16px}
-@media (max-width:640px){.cd-strip,.cd-big{--cdw:50px;--cdf:12px}
- .cd-cmp,.cd-cmp.cd-big{--cdw:42px;--cdf:11px}}
-.cd-row{display:flex;flex-wrap:wrap;gap:6px 4px;align-items:flex-start;margin:2px 0 10px 0}
-.cd-cell{width:var(--cdw);display:flex;flex-direction:column;align-items:center;
- background:#f3f4f6;border-radius:8px;padding:3px 0 4px 0;color:#222;
- font-size:var(--cdf);line-height:1.25;box-sizing:border-box;border:2px solid transparent}
-.cd-cell img{width:calc(var(--cdw) - 8px);height:auto;display:block}
-.cd-n{font-size:calc(var(--cdf) - 2px);color:#555}
-.cd-b{font-variant-numeric:tabular-nums;font-weight:600}
-.cd-cat{color:#666;font-weight:400}
-.cd-over{border:2px dashed #D55E00}
-.cd-over .cd-b{color:#b34700}
-.cd-label{margin:8px 0 2px 0;font-weight:600}
-.cd-dim{color:inherit;opacity:.75;font-weight:400}
+.cd-strip,.cd-cmp{{--cdw:{CELL_MAX[0]}px;--cdmin:{CELL_MIN[0]}px;--cdf:13px}}
+@media (min-width:1600px){{.cd-strip,.cd-cmp{{--cdw:72px;--cdf:14px}}}}
+.cd-big{{--cdw:{CELL_MAX[1]}px;--cdmin:{CELL_MIN[1]}px;--cdf:18px}}
+@media (max-width:640px){{.cd-strip,.cd-big{{--cdw:50px;--cdmin:42px;--cdf:12px}}
+ .cd-cmp,.cd-cmp.cd-big{{--cdw:42px;--cdmin:38px;--cdf:11px}}}}
+.cd-row{{display:flex;flex-wrap:wrap;gap:6px {GAP}px;align-items:flex-start;margin:2px 0 10px 0}}
+.cd-cell{{flex:1 1 var(--cdmin);min-width:var(--cdmin);max-width:var(--cdw);display:flex;
+ flex-direction:column;align-items:center;background:#f3f4f6;border-radius:8px;
+ padding:3px 0 4px 0;color:#222;font-size:var(--cdf);line-height:1.25;box-sizing:border-box;
+ border:2px solid transparent;white-space:nowrap;overflow:hidden}}
+.cd-cell img{{width:calc(100% - 6px);max-width:calc(var(--cdw) - 8px);height:auto;display:block}}
+.cd-n{{font-size:calc(var(--cdf) - 2px);color:#555}}
+.cd-big .cd-n{{font-size:var(--cdf)}}
+.cd-big .cd-think{{display:none}}
+.cd-b{{font-variant-numeric:tabular-nums;font-weight:600}}
+.cd-cat{{color:#666;font-weight:400}}
+.cd-over{{border:2px dashed #D55E00}}
+.cd-over .cd-b{{color:#b34700}}
+.cd-label{{margin:8px 0 2px 0;font-weight:600}}
+.cd-dim{{color:inherit;opacity:.75;font-weight:400}}
 </style>
 """
+
+
+def _label(alt: str) -> str:
+    return f' role="group" aria-label="{html.escape(alt)}"' if alt else ""
 
 
 def _size_class(big: bool) -> str:
@@ -138,7 +159,7 @@ def _belief_cell(i: int, letter: str | None, b: float, *, show_animal: bool) -> 
             parts.append(f'<img src="{data_uri(_QUESTION)}" alt="no animal yet">')
         else:
             parts.append(f'<img src="{icon_uri(letter)}" alt="{NAMES[letter]}">')
-        parts.append('<span class="cd-n">thinks ↓</span>')
+        parts.append('<span class="cd-n"><span class="cd-think">thinks </span>↓</span>')
     parts.append(f'<img src="{data_uri(imagined_dog_svg(b))}" alt="imagined dog">')
     value = f"= {fmt_belief(b)}" if cat else fmt_belief(b)  # a cat leaves the belief alone
     parts.append(f'<span class="cd-b{" cd-cat" if cat else ""}">{value}</span></div>')
@@ -152,10 +173,11 @@ _QUESTION = (
 )
 
 
-def strip_html(sequence: str, beliefs: Sequence[float], *, big: bool = False) -> str:
+def strip_html(sequence: str, beliefs: Sequence[float], *, big: bool = False, alt: str = "") -> str:
     """One child: each animal in order with the dog he imagines after it and his belief.
 
-    ``beliefs`` has ``len(sequence) + 1`` entries (the first is before any animal).
+    ``beliefs`` has ``len(sequence) + 1`` entries (the first is before any animal); ``alt`` is
+    the whole picture in words, for a screen reader.
     """
     beliefs = np.asarray(beliefs, dtype=float)
     if beliefs.shape != (len(sequence) + 1,):
@@ -167,7 +189,7 @@ def strip_html(sequence: str, beliefs: Sequence[float], *, big: bool = False) ->
     ]
     return (
         _CSS
-        + f'<div class="cd-strip{_size_class(big)}"><div class="cd-row">'
+        + f'<div class="cd-strip{_size_class(big)}"{_label(alt)}><div class="cd-row">'
         + "".join(cells)
         + "</div></div>"
     )
@@ -180,6 +202,7 @@ def comparison_html(
     notes: Sequence[str],
     *,
     big: bool = False,
+    alt: str = "",
 ) -> str:
     """Several children shown the same animals: one row of imagined dogs per learning rate.
 
@@ -196,7 +219,8 @@ def comparison_html(
         f'<img src="{data_uri(_QUESTION)}" alt="no animal yet"></div>'
     )
     animals = [start] + [_animal_cell(i + 1, ch) for i, ch in enumerate(sequence)]
-    out = [_CSS, f'<div class="cd-cmp{_size_class(big)}">']
+    # the lesson's main picture: the browser test looks for its top on a projector's first screen
+    out = [_CSS, f'<div class="cd-cmp lrlab-main-figure{_size_class(big)}"{_label(alt)}>']
     out.append('<div class="cd-label">The animals, in order</div>')
     out.append('<div class="cd-row">' + "".join(animals) + "</div>")
     for row, label, note in zip(beliefs, labels, notes, strict=True):
@@ -217,6 +241,25 @@ def comparison_html(
 # --------------------------------------------------------------------------------------------
 # Plotly figures
 # --------------------------------------------------------------------------------------------
+
+
+def _sc(**kw: object) -> dict:
+    """A scatter trace as a plain dict: the figure is validated once, when it is built."""
+    return {"type": "scatter", **kw}
+
+
+#: the band of beliefs between white (0) and black (1), behind the lines
+_HRECT = {
+    "type": "rect", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1, "y0": 0, "y1": 1,
+    "fillcolor": GREY, "opacity": 0.07, "line": {"width": 0}, "layer": "below",
+}  # fmt: skip
+
+
+def _hline(y: float, dash: str | None) -> dict:
+    """A thin grey line across the plot at ``y`` (as ``fig.add_hline`` draws it)."""
+    line = {"color": GREY, "width": 1} | ({"dash": dash} if dash else {})
+    return {"type": "line", "xref": "x domain", "yref": "y", "x0": 0, "x1": 1, "y0": y, "y1": y,
+            "line": line}  # fmt: skip
 
 
 def _belief_range(beliefs: np.ndarray) -> tuple[float, float]:
@@ -250,6 +293,10 @@ def belief_figure(
     styles : K int, optional
         Colour/dash/marker index of each row (default 0 ... K-1), so a rate keeps its look
         whichever other rates are shown.
+
+    The animals' marks along the top are a dark shape ringed in white (a black animal) or a
+    white shape ringed in dark ink (a white one): each is visible on a light and on a dark
+    background alike, whatever theme the page turns out to have.
     """
     beliefs = np.asarray(beliefs, dtype=float)
     n = len(sequence)
@@ -258,11 +305,8 @@ def belief_figure(
     span = hi - lo
     tick = 0.2 if span <= 1.5 else 0.5 if span <= 4 else 1.0
     ticks = np.round(np.arange(np.ceil(lo / tick), np.floor(hi / tick) + 1) * tick, 6).tolist()
-    fig = go.Figure()
-    fig.add_hrect(y0=0, y1=1, fillcolor=GREY, opacity=0.07, line_width=0, layer="below")
-    fig.add_hline(y=0.5, line={"color": GREY, "width": 1, "dash": "dot"})
-    fig.add_trace(
-        go.Scatter(
+    traces = [
+        _sc(
             x=x,
             y=truth,
             mode="lines",
@@ -271,12 +315,12 @@ def belief_figure(
             name="share of black dogs seen<br>(the long-run truth)",
             hovertemplate="after animal %{x}: %{y:.0%} of the dogs were black<extra></extra>",
         )
-    )
+    ]
     styles = list(range(len(labels))) if styles is None else list(styles)
     for i, row, label in zip(styles, beliefs, labels, strict=True):
         shown = np.where(np.isfinite(row), np.clip(row, -1e6, 1e6), np.nan)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _sc(
                 x=x,
                 y=shown,
                 mode="lines+markers",
@@ -289,28 +333,34 @@ def belief_figure(
     # the animals, as a row of marks in a strip of their own along the top (filled = black,
     # open = white; ▲ = cat), so a diverging line, clipped at the plot's edge, never crosses them
     size = 10 if n <= 15 else 7 if n <= 30 else 5
-    for letters, name, symbol, fill in (
-        ("B", "black dog", "circle", "#1f1f1f"),
-        ("W", "white dog", "circle-open", "#1f1f1f"),
-        ("K", "black cat", "triangle-up", "#1f1f1f"),
-        ("C", "white cat", "triangle-up-open", "#1f1f1f"),
+    for letters, name, symbol, fill, ring in (
+        ("B", "black dog", "circle", MARK_INK, MARK_PAPER),
+        ("W", "white dog", "circle", MARK_PAPER, MARK_INK),
+        ("K", "black cat", "triangle-up", MARK_INK, MARK_PAPER),
+        ("C", "white cat", "triangle-up", MARK_PAPER, MARK_INK),
     ):
         idx = [i + 1 for i, ch in enumerate(sequence) if ch in letters]
         if not idx:
             continue
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _sc(
                 x=idx,
                 y=[0.0] * len(idx),
                 yaxis="y2",
                 mode="markers",
-                marker={"symbol": symbol, "size": size, "color": fill, "line": {"width": 1.5}},
+                marker={
+                    "symbol": symbol,
+                    "size": size,
+                    "color": fill,
+                    "line": {"width": 1.5, "color": ring},
+                },
                 name=name,
                 showlegend=False,
                 hovertemplate=f"animal %{{x}}: a {name}<extra></extra>",
             )
         )
-    fig.update_layout(
+    layout = dict(
+        shapes=[_HRECT, _hline(0.5, "dot")],
         xaxis={
             "title": {"text": "animals shown"},
             "range": [-0.5, n + 0.5],
@@ -318,7 +368,7 @@ def belief_figure(
             "dtick": 1 if n <= 20 else None,
         },
         yaxis={
-            "title": {"text": "belief b (1 = black, 0 = white)"},
+            "title": {"text": "belief b (1 black, 0 white)"},
             "range": [lo, hi],
             "zeroline": False,
             "tickvals": ticks,
@@ -331,9 +381,13 @@ def belief_figure(
             "fixedrange": True,
         },
     )
-    style(fig, height=420, big=big)
-    fig.update_layout(legend={"y": -0.22, "yanchor": "top"}, margin={"b": 10})
-    return fig
+    return styled(
+        traces,
+        layout,
+        height=420,
+        big=big,
+        then={"legend": {"y": -0.22, "yanchor": "top"}, "margin": {"b": 10}},
+    )
 
 
 #: feature lines: black for colour, then colours the rate lines (palette 0-3) do not use
@@ -366,11 +420,10 @@ def weights_figure(
     """
     weights = np.asarray(weights, dtype=float)
     x = np.arange(len(sequence) + 1)
-    fig = go.Figure()
-    fig.add_hline(y=0, line={"color": GREY, "width": 1})
+    traces = []
     for j, name in enumerate(features):
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _sc(
                 x=x,
                 y=weights[:, j],
                 mode="lines",
@@ -379,13 +432,14 @@ def weights_figure(
                 hovertemplate=f"{name}: %{{y:.2f}} after animal %{{x}}<extra></extra>",
             )
         )
-    fig.update_layout(
-        xaxis={"title": {"text": "animals shown"}},
-        yaxis={"title": {"text": f"weight ({label})"}},
+    layout = {
+        "shapes": [_hline(0.0, None)],
+        "xaxis": {"title": {"text": "animals shown"}},
+        "yaxis": {"title": {"text": f"weight ({label})"}},
+    }
+    return styled(
+        traces, layout, height=380, big=big, then={"legend": {"y": -0.25, "yanchor": "top"}}
     )
-    style(fig, height=380, big=big)
-    fig.update_layout(legend={"y": -0.25, "yanchor": "top"})
-    return fig
 
 
 def p_dog_figure(
@@ -401,12 +455,11 @@ def p_dog_figure(
     """
     p_white = np.asarray(p_white, dtype=float)
     x = np.arange(p_white.shape[1])
-    fig = go.Figure()
-    fig.add_hline(y=0.5, line={"color": GREY, "width": 1, "dash": "dot"})
+    traces = []
     styles = list(range(len(labels))) if styles is None else list(styles)
     for i, row, label in zip(styles, p_white, labels, strict=True):
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _sc(
                 x=x,
                 y=row,
                 mode="lines+markers",
@@ -416,10 +469,11 @@ def p_dog_figure(
                 hovertemplate=f"{label}: %{{y:.2f}} after animal %{{x}}<extra></extra>",
             )
         )
-    fig.update_layout(
-        xaxis={"title": {"text": "animals shown"}},
-        yaxis={"title": {"text": "P(dog | white dog)"}, "range": [0, 1]},
+    layout = {
+        "shapes": [_hline(0.5, "dot")],
+        "xaxis": {"title": {"text": "animals shown"}},
+        "yaxis": {"title": {"text": "P(dog | white dog)"}, "range": [0, 1]},
+    }
+    return styled(
+        traces, layout, height=380, big=big, then={"legend": {"y": -0.25, "yanchor": "top"}}
     )
-    style(fig, height=380, big=big)
-    fig.update_layout(legend={"y": -0.25, "yanchor": "top"})
-    return fig
