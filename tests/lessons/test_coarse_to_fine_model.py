@@ -257,12 +257,12 @@ TAKEHOME_VIEWS = {
 CHEAP = Params(
     model="MLP",
     sampling="random",
-    span=(1e-3, 10.0),
+    span=(0.01, 10.0),
     subset=0.1,
     epochs1=2,
     decades=2,
-    points=4,
-    epochs2=2,
+    points=3,
+    epochs2=1,
     seed=3,
     eta=2,
 )
@@ -351,5 +351,5 @@ def test_the_notebooks_engine_cell_reproduces_the_search(p):
     assert hv.examples_used == r.halving.examples_used
     assert [rg.steps for rg in hv.rungs] == [rg.steps for rg in r.halving.rungs]
     assert f"the pick: lr = {page.best_lr:.3g}" in out.getvalue()
-    if p == CHEAP:
-        assert np.isinf(page.coarse.loss).any()  # the view has a run that blew up
+    if p == CHEAP:  # the view has runs that blew up (inf on both sides)
+        assert np.isinf(page.coarse.loss).any() and r.full.diverged.any()
