@@ -5,13 +5,18 @@ to the next lesson."""
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.basedatatypes import BaseFigure
 
 from lessons.ui import pages
 from lessons.ui.style import for_dark, plot_config
@@ -58,19 +63,76 @@ def preset_buttons(target: str, presets: Sequence[Preset], current: float) -> No
         )
 
 
+def _csv(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False).encode("utf-8")
+
+
 def download_csv(
     df: pd.DataFrame, filename: str, *, key: str, label: str = "Download data (CSV)"
 ) -> None:
-    """A download button with the data behind a chart (the CSV is written when clicked)."""
+    """A download button with the data behind a chart.
+
+    The CSV is written only when the button is clicked (Streamlit's deferred download: ``data``
+    is a callable), not on every run: writing every chart's CSV on every run cost more server
+    time than sending the page (bench/bench_load.py), and each open tab kept its bytes."""
     st.download_button(
         label,
-        lambda: df.to_csv(index=False).encode("utf-8"),
+        partial(_csv, df),
         file_name=filename,
         mime="text/csv",
         key=key,
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+class _Converted(BaseFigure):
+    """A figure already converted to the dict ``st.plotly_chart`` sends.
+
+    ``st.plotly_chart`` asks the figure it is given for ``to_dict()`` and uses nothing else of
+    it; a plotly figure answers with a deep copy and a base64 pass over every array, each time.
+    For a cached figure, sent again on every view, that conversion was most of the cost of
+    sending a page (bench/bench_charts.py: 3 to 36 ms per view). BaseFigure's own ``__init__``
+    is skipped on purpose: only ``to_dict`` is ever called."""
+
+    def __init__(self, spec: dict) -> None:
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+#: conversions kept for figures shown more than once (cached figures): at most this many, the
+#: most recently shown; a figure built afresh on every run is converted and never kept
+KEEP_CONVERSIONS = 32
+_kept: OrderedDict[tuple[int, bool], tuple[weakref.ref, _Converted]] = OrderedDict()
+_seen: OrderedDict[tuple[int, bool], weakref.ref] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _converted(fig: go.Figure, dark: bool) -> _Converted:
+    """``fig`` as sent (its dark-theme copy if ``dark``). The second time the same figure object
+    is shown its conversion is kept (in a small LRU, so memory stays bounded: about a third of
+    the figure's own size each) and reused from then on."""
+    key = (id(fig), dark)
+    with _lock:
+        kept = _kept.get(key)
+        if kept is not None and kept[0]() is fig:
+            _kept.move_to_end(key)
+            return kept[1]
+        seen = _seen.pop(key, None)
+        again = seen is not None and seen() is fig
+    done = _Converted((for_dark(fig) if dark else fig).to_dict())
+    with _lock:
+        if again:
+            _kept[key] = (weakref.ref(fig), done)
+            while len(_kept) > KEEP_CONVERSIONS:
+                _kept.popitem(last=False)
+        else:
+            _seen[key] = weakref.ref(fig)
+            while len(_seen) > 8 * KEEP_CONVERSIONS:
+                _seen.popitem(last=False)
+    return done
 
 
 def chart(
@@ -84,11 +146,12 @@ def chart(
 ) -> None:
     """Show a figure full width with a PNG export for slides, a caption in words, and its CSV.
 
-    ``alt`` is the chart's text alternative for screen readers (default: the caption)."""
+    ``alt`` is the chart's text alternative for screen readers (default: the caption). A figure
+    shown again (a cached one) is not converted again: its conversion is kept. So a figure must
+    not change once it has been shown (build a new one), as ``st.cache_resource`` requires."""
     name = filename or key
-    if theme() == "dark":
-        fig = for_dark(fig)
-    st.plotly_chart(fig, width="stretch", config=plot_config(name), key=key, alt=alt or caption)
+    spec = _converted(fig, theme() == "dark")
+    st.plotly_chart(spec, width="stretch", config=plot_config(name), key=key, alt=alt or caption)
     st.caption(caption)
     if data is not None:
         download_csv(data, f"{name}.csv", key=f"{key}_csv")

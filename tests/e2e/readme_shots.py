@@ -1,9 +1,12 @@
 """Regenerate the README's screenshots: ``python -m tests.e2e.readme_shots``.
 
-Uses the browser test's server and Chromium set-up: opens every page at its defaults at laptop
-size, waits until it is drawn, and saves its first chart (or, on a page without one, its first screen
-with the sidebar cropped off) as a small JPEG, in lecture mode (big text, narrative folded away, so the first
-screen shows the controls and the chart), in ``assets/screenshots/<url_path>.jpg``. Not collected by pytest (no ``test_`` name).
+Uses the browser test's server and Chromium set-up (not collected by pytest: no ``test_``
+name). Saves, as small JPEGs in ``assets/screenshots/``:
+
+* every page's first screen in lecture mode on a 1280 x 720 projector, as a teacher's link
+  opens it (``<url_path>.jpg``): the title, one sentence and the main chart;
+* the class poll: the teacher's screen with a room running and three answers in
+  (``poll-teacher.jpg``) and a student's phone after voting (``poll-phone.jpg``).
 """
 
 from __future__ import annotations
@@ -16,11 +19,23 @@ from lessons.ui import pages
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_for_app
 
 OUT = ROOT / "assets" / "screenshots"
-VIEWPORT = {"width": 1400, "height": 1000}
-SCALE = 0.75  # device pixels per CSS pixel: small files, still legible as a thumbnail
-QUALITY = 65
-#: pages whose defaults withhold a run until the learner predicts: show all of them
-QUERY = {"four-regimes": "&fr_show=true"}
+PROJECTOR = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
+SCALE = 0.5  # device pixels per CSS pixel: small files, still legible in the README
+QUALITY = 70
+
+
+def shoot(page, name: str) -> int:
+    out = OUT / f"{name}.jpg"
+    page.screenshot(path=str(out), type="jpeg", quality=QUALITY)
+    size = out.stat().st_size
+    print(f"{out.relative_to(ROOT)}: {size / 1024:.0f} KB")
+    return size
+
+
+def check(page, what: str) -> None:
+    if page.get_by_test_id("stException").count():
+        sys.exit(f"{what}: the page shows an exception")
 
 
 def main() -> None:
@@ -28,35 +43,41 @@ def main() -> None:
     total = 0
     with streamlit_server() as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
-        page = ctx.new_page()
         for info in pages.available():
-            page.goto(f"{base}/{info.route}?lecture=true{QUERY.get(info.url_path, '')}")
+            ctx = browser.new_context(viewport=PROJECTOR, device_scale_factor=SCALE)
+            page = ctx.new_page()
+            page.goto(f"{base}/{info.route}?lecture=true")
             wait_for_app(page)
-            if page.get_by_test_id("stException").count():
-                sys.exit(f"{info.url_path}: the page shows an exception")
-            out = OUT / f"{info.url_path}.jpg"
-            charts = page.locator("[data-testid='stPlotlyChart']")
-            if charts.count():  # the lesson's first chart says more than its controls
-                charts.first.scroll_into_view_if_needed()
-                page.wait_for_timeout(500)
-                charts.first.screenshot(path=str(out), type="jpeg", quality=QUALITY)
-                total += out.stat().st_size
-                print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1024:.0f} KB (first chart)")
-                continue
-            left = page.evaluate(
-                "() => { const s = document.querySelector('[data-testid=stSidebar]');"
-                " return s ? Math.round(s.getBoundingClientRect().width) : 0; }"
-            )
-            clip = {
-                "x": left,
-                "y": 0,
-                "width": VIEWPORT["width"] - left,
-                "height": VIEWPORT["height"],
-            }
-            page.screenshot(path=str(out), type="jpeg", quality=QUALITY, clip=clip)
-            total += out.stat().st_size
-            print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1024:.0f} KB")
+            check(page, info.url_path)
+            total += shoot(page, info.url_path)
+            ctx.close()
+
+        # the class poll: a teacher starts a room on lesson 0, three phones answer
+        teacher = browser.new_context(viewport=PROJECTOR, device_scale_factor=SCALE).new_page()
+        teacher.goto(f"{base}/?lecture=true")
+        wait_for_app(teacher)
+        teacher.get_by_role("button", name="Start a class poll").click()
+        teacher.get_by_text("answers so far").first.wait_for(timeout=30_000)
+        link = teacher.evaluate(
+            "() => Array.from(document.querySelectorAll('a, code'))"
+            ".map(e => e.href || e.textContent).find(t => t && t.includes('/poll?room='))"
+        )
+        if not link:
+            sys.exit("poll: no student link on the teacher's screen")
+        link = link if link.startswith("http") else f"{base}/{link.split('/', 3)[-1]}"
+        phone = None
+        for choice in (2, 2, 1):
+            phone = browser.new_context(viewport=PHONE, device_scale_factor=1).new_page()
+            phone.goto(link)
+            wait_for_app(phone)
+            phone.get_by_role("button").filter(has_text="lr = ").nth(choice).click()
+            phone.get_by_text("Your answer").first.wait_for(timeout=30_000)
+            check(phone, "poll phone")
+        teacher.get_by_text("3 answers so far").first.wait_for(timeout=30_000)
+        teacher.get_by_text("answers so far").first.scroll_into_view_if_needed()
+        check(teacher, "poll teacher")
+        total += shoot(teacher, "poll-teacher")
+        total += shoot(phone, "poll-phone")
         browser.close()
     print(f"total {total / 1024:.0f} KB")
 

@@ -95,3 +95,47 @@ def test_styled_dicts_are_the_same_figure_as_style():
                 new = styled(data, layout, height=300, big=big, then=after)
                 assert json.loads(new.to_json()) == json.loads(old.to_json())
     assert data[0]["line"]["width"] == 2.0 and "height" not in layouts[0]  # left unchanged
+
+
+def _figures() -> list[go.Figure]:
+    """Figures of every shape the builders make: titled, subplots, 3-D, preset layout."""
+    from plotly.subplots import make_subplots
+
+    titled = go.Figure(go.Scatter(x=[0, 1], y=[1, 0], line={"width": 2.0}, marker={"size": 6}))
+    titled.update_layout(title="a title", legend={"bgcolor": "white"}, margin={"l": 80})
+    titled.update_xaxes(title_text="x", range=[0, 1])
+    grid = make_subplots(rows=2, cols=2, shared_xaxes=True)
+    for r in (1, 2):
+        for c in (1, 2):
+            grid.add_scatter(x=[0, 1], y=[r, c], row=r, col=c, marker={"size": [4, 5]})
+    grid.update_yaxes(type="log", row=2, col=1)
+    grid.add_annotation(x=0, y=1, text="note", font={"size": 11})
+    grid.add_hline(y=1, row=1, col=1)
+    scene = go.Figure(go.Surface(z=[[1, 2], [3, 4]]))
+    scene.update_layout(scene={"xaxis_title": "w1"})
+    return [titled, grid, scene, go.Figure(), go.Figure(go.Bar(x=["a"], y=[1]))]
+
+
+def test_fast_style_equals_plotlys_own_update_path(monkeypatch):
+    """style() writes its layout straight into the figure's layout properties; the result must
+    be what update_layout + update_xaxes + update_yaxes give."""
+    import lessons.ui.style as style_module
+
+    for big in (False, True):
+        for legend in (True, False):
+            fast = [style(f, big=big, legend=legend, height=300) for f in _figures()]
+            with monkeypatch.context() as m:
+                m.setattr(style_module, "_merge_layout", lambda *a: False)
+                slow = [style(f, big=big, legend=legend, height=300) for f in _figures()]
+            for a, b in zip(fast, slow, strict=True):
+                assert a.to_plotly_json() == b.to_plotly_json()
+                assert a.layout.legend.font.size == b.layout.legend.font.size  # read back too
+
+
+def test_fast_style_takes_later_updates():
+    fig = style(go.Figure(go.Scatter(x=[0], y=[0])))
+    fig.update_layout(legend={"x": 0.5}, height=200)
+    fig.update_xaxes(title_text="t")
+    assert fig.layout.legend.x == 0.5 and fig.layout.legend.orientation == "h"
+    assert fig.layout.height == 200 and fig.layout.xaxis.automargin is True
+    assert fig.to_dict()["layout"]["xaxis"]["title"] == {"font": {"size": 14}, "text": "t"}
