@@ -10,7 +10,8 @@ values (numbers, strings, tuples, LR Lab's frozen ``engine.optim.Optimizer``) an
   and minibatches), :func:`torch_range_test` (torch-lr-finder and the page's rules),
   :func:`torch_loss` and :func:`torch_descent` (surfaces and typed functions with autograd).
 * LR Lab's engine: :func:`engine_descent`, :func:`engine_train`, :func:`engine_range_test`,
-  :func:`engine_hypergradient`, :func:`engine_child`: the few lines that recompute a view.
+  :func:`engine_hypergradient`, :func:`engine_child`, :func:`engine_search`: the few lines that
+  recompute a view.
 * :func:`torch_child`: the child and the dogs' belief updates in plain PyTorch autograd.
 * :func:`build_notebook` / :func:`notebook_json`: both as a Jupyter notebook.
 """
@@ -21,6 +22,7 @@ from takehome.engine_code import (
     engine_descent,
     engine_hypergradient,
     engine_range_test,
+    engine_search,
     engine_train,
     optimizer_code,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "engine_hypergradient",
     "engine_range_test",
     "engine_schedule",
+    "engine_search",
     "engine_train",
     "formula_code",
     "function_spec",

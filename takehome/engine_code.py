@@ -25,6 +25,7 @@ __all__ = [
     "engine_descent",
     "engine_hypergradient",
     "engine_range_test",
+    "engine_search",
     "engine_train",
     "optimizer_code",
 ]
@@ -220,10 +221,16 @@ def engine_hypergradient(
     epochs: int = 3,
     batch_size: int | None = 64,
     seed: int = 0,
+    sweep_betas: Sequence[float] | None = None,
+    sweep_epochs: int | None = None,
 ) -> Snippet:
     """The adaptive page's comparison: the same K models at fixed rates and with hypergradient
     descent from those rates; what HD did to each rate, and how much less the final loss
-    depends on the starting rate (:func:`engine.hypergrad.sensitivity`)."""
+    depends on the starting rate (:func:`engine.hypergrad.sensitivity`).
+
+    With ``sweep_betas``, also the page's beta sweep: one HD training per beta (for
+    ``sweep_epochs``, default ``epochs``) and its final validation losses (``sweep[beta]``).
+    """
     hd_opt = Optimizer(family, hypergrad=rule, hyper_lr=float(beta))
     md = ModelData(dataset, 0, 1.0, model, hidden, "relu", batch_size, seed)
     rates = lit(_rates(lrs))
@@ -252,6 +259,30 @@ def engine_hypergradient(
         ),
         "print(words.text)",
     ]
+    if sweep_betas is not None:
+        betas = [float(b) for b in sweep_betas]
+        for b in betas:
+            Optimizer(family, hypergrad=rule, hyper_lr=b)  # validates
+        if not betas:
+            raise ValueError("give one or more betas to sweep")
+        n_ep = int(epochs if sweep_epochs is None else sweep_epochs)
+        sweep_opt = f"Optimizer({lit(family)}, hypergrad={lit(rule)}, hyper_lr=beta)"
+        run = call(
+            "beta: train",
+            ["spec", "data", rates, f"optimizer={sweep_opt}", f"epochs={lit(n_ep)}", *common[1:]],
+            indent="    ",
+            tail=".final_val_loss",
+        )
+        lines += [
+            "",
+            "# the beta sweep: one HD training per beta, its final validation losses",
+            "sweep = {",
+            run,
+            f"    for beta in {lit(betas)}",
+            "}",
+            "for beta, finals in sweep.items():",
+            '    print(f"beta = {beta:g}: " + ", ".join(f"{v:.4f}" for v in finals))',
+        ]
     imports = (
         "from engine import ModelSpec, Optimizer, load_dataset, train",
         "from engine.hypergrad import rate_story, sensitivity",
@@ -358,7 +389,8 @@ def engine_descent(
 ) -> Snippet:
     """``result = run_descent(...)`` (K rates, one optimiser) or ``run_many(...)`` (``runs``:
     ``(optimizer, lr)`` pairs) on the page's loss ``spec`` (:func:`takehome.function_spec`),
-    and every run's verdict.  ``optimizer="polyak"`` is Polyak's step (``lrs``: multipliers)."""
+    and every run's verdict.  ``optimizer="polyak"`` (also as a run's optimiser) is Polyak's step
+    (its rate: the multiplier)."""
     if isinstance(steps, bool) or int(steps) != steps or not 1 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must be a whole number in 1 ... {MAX_STEPS}")
     start = tuple(float(v) for v in x0)
@@ -377,7 +409,7 @@ def engine_descent(
         sep = ", " if spec.params else ""
         surface = f"surface = get_surface({lit(spec.key)}{sep}{kwargs(spec.params)})"
     if runs is not None:
-        pairs = [(optimizer_code(o), float(r)) for o, r in runs]
+        pairs = [(lit(POLYAK) if o == POLYAK else optimizer_code(o), float(r)) for o, r in runs]
         if not 1 <= len(pairs) <= MAX_RUNS:
             raise ValueError(f"give between 1 and {MAX_RUNS} runs")
         configs = "[\n" + "".join(f"        ({o}, {lit(r)}),\n" for o, r in pairs) + "    ]"
@@ -432,4 +464,169 @@ def engine_child(sequence: str, lrs: Sequence[float], *, mode: str = "colour") -
             f'    print(f"{who}lr = {{lr:g}}: {{outcome.headline}}. {{outcome.text}}")',
         ]
         imports.append(f"from engine.child import {outcomes}, {fn}")
+    return Snippet("\n".join(lines), tuple(imports))
+
+
+def _whole(value: int, name: str, lo: int) -> int:
+    if isinstance(value, bool) or int(value) != value or value < lo:
+        raise ValueError(f"{name} must be a whole number >= {lo}, got {value!r}")
+    return int(value)
+
+
+def _share(value: float, name: str) -> float:
+    v = float(value)
+    if not 0.0 < v <= 1.0:
+        raise ValueError(f"{name} must lie in (0, 1]")
+    return v
+
+
+def engine_search(
+    *,
+    dataset: str = "digits",
+    data_seed: int = 0,
+    model: str = "softmax",
+    hidden: Sequence[int] = (32,),
+    activation: str = "relu",
+    lo_exp: int = -7,
+    hi_exp: int = 0,
+    per_decade: int = 1,
+    coarse_subset: float = 0.1,
+    coarse_epochs: int = 1,
+    refine_points: int = 8,
+    refine_decades: float = 1.0,
+    refine_subset: float = 1.0,
+    refine_epochs: int = 3,
+    sampling: str = "grid",
+    compare_sampling: bool = False,
+    full_grid: bool = False,
+    halving_eta: int | None = None,
+    halving_steps: int | None = None,
+    optimizer: Optimizer | str = "sgd",
+    batch_size: int | None = 64,
+    seed: int = 0,
+) -> Snippet:
+    """``search = coarse_to_fine(...)`` with the page's values: both stages' rates and final
+    validation losses, the interval stage 2 refined, the pick, and the cost against the full
+    fine grid.
+
+    Arguments as :func:`engine.search.coarse_to_fine` (the model and data as
+    :func:`takehome.torch_model_data`), and
+
+    compare_sampling : bool
+        Also run the same search with the other stage-2 sampling (``other``).
+    full_grid : bool
+        Also train the full fine grid (stage 2's density over the whole range, all the data,
+        ``refine_epochs``): ``grid`` and ``full``.
+    halving_eta, halving_steps : int, optional
+        Also run :func:`engine.search.successive_halving` over the full grid's rates with this
+        eta and ``max_steps`` (``halving``).
+    """
+    md = ModelData(dataset, data_seed, 1.0, model, hidden, activation, batch_size, seed)
+    opt = as_optimizer(optimizer)
+    lo, hi = _whole(lo_exp, "lo_exp", -(10**6)), _whole(hi_exp, "hi_exp", -(10**6))
+    if not lo < hi:
+        raise ValueError("lo_exp must be smaller than hi_exp")
+    if sampling not in ("grid", "random"):
+        raise ValueError("sampling must be 'grid' or 'random'")
+    width = float(refine_decades)
+    if not (math.isfinite(width) and width > 0):
+        raise ValueError("refine_decades must be a positive number")
+    epochs2 = _whole(refine_epochs, "refine_epochs", 1)
+    per = _whole(per_decade, "per_decade", 1)
+    settings = [
+        ("lo_exp", lo),
+        ("hi_exp", hi),
+        *([("per_decade", per)] if per != 1 else []),  # 1 (the engine's default) goes unsaid
+        ("coarse_subset", _share(coarse_subset, "coarse_subset")),
+        ("coarse_epochs", _whole(coarse_epochs, "coarse_epochs", 1)),
+        ("refine_points", _whole(refine_points, "refine_points", 2)),
+        ("refine_decades", width),
+        ("refine_subset", _share(refine_subset, "refine_subset")),
+        ("refine_epochs", epochs2),
+        ("batch_size", md.batch_size),
+        ("seed", md.seed),
+    ]
+    extra = [f"optimizer={optimizer_code(opt)}"] if opt != _DEFAULT else []
+    names = ["ModelSpec", "coarse_to_fine", "load_dataset"]
+    lines = _data_lines(md)
+    if compare_sampling:
+        other = "random" if sampling == "grid" else "grid"
+        lines += [
+            call("settings = dict", [*(f"{k}={lit(v)}" for k, v in settings), *extra]),
+            f"search = coarse_to_fine(spec, data, sampling={lit(sampling)}, **settings)",
+            "# the same search with the other stage-2 sampling (same seed, as many rates)",
+            f"other = coarse_to_fine(spec, data, sampling={lit(other)}, **settings)",
+        ]
+    else:
+        args = [*(f"{k}={lit(v)}" for k, v in settings), *extra, f"sampling={lit(sampling)}"]
+        lines.append(call("search = coarse_to_fine", ["spec", "data", *args]))
+    lines += [
+        'for name, stage in (("stage 1", search.coarse), ("stage 2", search.refine)):',
+        '    print(f"{name}: {stage.subset:.0%} of the training data, {stage.epochs} epoch(s)")',
+        "    for lr, loss in zip(stage.lrs, stage.final_loss):",
+        '        print(f"    lr = {lr:.3g}: final validation loss {loss:.4f}")',
+        'print(f"stage 2 searched {search.interval[0]:.3g} ... {search.interval[1]:.3g}")',
+        'print(f"the pick: lr = {search.best_lr:.3g}, validation loss {search.best_loss:.4f}")',
+        "print(",
+        '    f"cost: {search.cost:,} examples processed, {search.cost / search.full_grid_cost:.1%} "',
+        '    f"of the full fine grid\'s {search.full_grid_cost:,} ({search.full_grid_points} rates)"',
+        ")",
+    ]
+    if compare_sampling:
+        lines += [
+            "print(",
+            f'    f"{other} sampling would pick lr = {{other.best_lr:.3g}}, "',
+            '    f"validation loss {other.best_loss:.4f}"',
+            ")",
+        ]
+    imports = ["import numpy as np"] if full_grid or halving_eta is not None else []
+    if full_grid or halving_eta is not None:
+        lines += [
+            "",
+            "# the full fine grid: stage 2's density over the whole range",
+            f"grid = 10.0 ** np.linspace({lit(lo)}, {lit(hi)}, search.full_grid_points)",
+        ]
+    if full_grid:
+        names.append("train")
+        targs = [
+            "spec",
+            "data",
+            "grid",
+            *extra,
+            f"epochs={lit(epochs2)}",
+            f"batch_size={lit(md.batch_size)}",
+            f"seed={lit(md.seed)}",
+        ]
+        lines += [
+            call("full = train", targs) + "  # all the data, all the epochs",
+            "full_loss = np.where(full.diverged, np.inf, full.final_val_loss)",
+            "b = int(np.argmin(full_loss))",
+            'print(f"full grid: lr = {grid[b]:.3g}, validation loss {full_loss[b]:.4f}")',
+        ]
+    if halving_eta is not None:
+        eta = _whole(halving_eta, "halving_eta", 2)
+        names.append("successive_halving")
+        hargs = ["spec", "data", "grid"]
+        if halving_steps is not None:
+            hargs.append(f"max_steps={lit(_whole(halving_steps, 'halving_steps', 1))}")
+        hargs += [
+            f"eta={lit(eta)}",
+            *extra,
+            f"batch_size={lit(md.batch_size)}",
+            f"seed={lit(md.seed)}",
+        ]
+        lines += [
+            "",
+            f"# successive halving over the same rates: keep the best 1/{eta} at every rung",
+            call("halving = successive_halving", hargs),
+            "for rung in halving.rungs:",
+            '    print(f"rung {rung.index + 1}: {rung.lrs.size} rate(s) to {rung.steps} steps")',
+            "print(",
+            '    f"successive halving: lr = {halving.best_lr:.3g}, validation loss "',
+            '    f"{halving.best_loss:.4f}, {halving.examples_used:,} examples processed"',
+            ")",
+        ]
+    if extra:
+        names.append("Optimizer")
+    imports.append(f"from engine import {', '.join(names)}")
     return Snippet("\n".join(lines), tuple(imports))

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from engine import fmt
-from engine.descent import run_descent
+from engine.descent import POLYAK, run_descent
 from engine.hypergrad import (
     Sensitivity,
     final_rate_spread,
@@ -35,9 +35,18 @@ from engine.optim import HD_DEFAULT_BETA, Optimizer
 from engine.surfaces import get_surface
 from engine.train import History, classify_run, train
 from engine.verdict import Kind
-from lessons.ui.common import BATCH, data_and_spec
+from lessons.ui.common import BATCH, HIDDEN, data_and_spec
 from lessons.ui.fields import choice, field_of, flag, multi, number
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
+from takehome import (
+    engine_descent,
+    engine_hypergradient,
+    function_spec,
+    join,
+    optimizer_constructor,
+    torch_descent,
+    torch_training,
+)
 
 #: starting rates on offer: 1e-6 ... 1, two per decade
 LR_OPTIONS: tuple[float, ...] = (
@@ -300,19 +309,29 @@ def _runs(h: History, reference: float | None) -> Runs:
     )
 
 
+def hd_optimizer(p: TrainParams) -> Optimizer:
+    """The HD optimiser of the training view (family, rule and beta as chosen)."""
+    return Optimizer(p.family, hypergrad=p.rule, hyper_lr=p.beta)
+
+
+def sweep_plan(p: TrainParams) -> tuple[tuple[float, ...], int]:
+    """The beta sweep's betas (of the chosen rule) and epochs (at most
+    :data:`SWEEP_MAX_EPOCHS`)."""
+    return (SWEEP_ADD if p.rule == "additive" else SWEEP_MUL), min(p.epochs, SWEEP_MAX_EPOCHS)
+
+
 def compute_training(p: TrainParams) -> TrainResult:
     """The K runs at a fixed rate and with HD (same weights, same minibatches), and the optional
     beta sweep (one HD training per beta, at most :data:`SWEEP_MAX_EPOCHS` epochs)."""
     lrs = p.rates
     fixed = _train(p, lrs, Optimizer(p.family), p.epochs)
-    hd = _train(p, lrs, Optimizer(p.family, hypergrad=p.rule, hyper_lr=p.beta), p.epochs)
+    hd = _train(p, lrs, hd_optimizer(p), p.epochs)
     both = np.concatenate([fixed.final_val_loss, hd.final_val_loss])
     finite = both[np.isfinite(both)]
     ref = float(finite.min()) if finite.size else None
     sweep = None
     if p.sweep:
-        betas = SWEEP_ADD if p.rule == "additive" else SWEEP_MUL
-        n_ep = min(p.epochs, SWEEP_MAX_EPOCHS)
+        betas, n_ep = sweep_plan(p)
         finals = np.stack(
             [
                 _train(
@@ -581,6 +600,46 @@ def sweep_table(r: TrainResult) -> pd.DataFrame:
     return data
 
 
+def takehome_training(p: TrainParams, r: TrainResult | None = None) -> TakeHome:
+    """This training view as code: LR Lab's engine reruns the fixed-rate and HD runs (and the
+    beta sweep if shown); PyTorch trains the HD runs with a short HDOptimizer class.
+
+    Built from the view's Params alone (``r`` is not read: the runs are what the code
+    recomputes)."""
+    betas, n_ep = sweep_plan(p) if p.sweep else (None, None)
+    engine = engine_hypergradient(
+        family=p.family,
+        rule=p.rule,
+        beta=p.beta,
+        lrs=p.rates,
+        dataset="digits",
+        model=p.model,
+        hidden=HIDDEN,
+        epochs=p.epochs,
+        batch_size=BATCH,
+        seed=p.seed,
+        sweep_betas=betas,
+        sweep_epochs=n_ep,
+    )
+    hd = torch_training(
+        dataset="digits",
+        model=p.model,
+        hidden=HIDDEN,
+        lrs=p.rates,
+        optimizer=hd_optimizer(p),
+        epochs=p.epochs,
+        batch_size=BATCH,
+        seed=p.seed,
+    )
+    _, fixed = optimizer_constructor(Optimizer(p.family), "lr")
+    note = (
+        f"The fixed-rate runs (the left panel): build the optimiser in train_one as {fixed} "
+        f"instead of HDOptimizer (or keep HDOptimizer with hyper_lr=0.0: with β = 0 {p.name} "
+        f"is {SHORT[p.family]})."
+    )
+    return TakeHome(engine=engine, torch=join(hd, notes=(note,)))
+
+
 # ------------------------------------------------------------------------- the cost (timed)
 
 
@@ -746,6 +805,23 @@ def compute_valley(p: ValleyParams) -> ValleyResult:
         hd=_path(hd),
         fixed=_path(fixed),
         polyak=_path(polyak),
+    )
+
+
+def takehome_valley(p: ValleyParams, r: ValleyResult) -> TakeHome:
+    """The valley as code: LR Lab's engine runs SGD-HD, SGD and Polyak's step from the same
+    start; PyTorch autograd runs the first two (torch has no Polyak step)."""
+    spec = function_spec("ill_conditioned", {"kappa": p.kappa, "angle": ANGLE})
+    hd = Optimizer("sgd", hypergrad=p.rule, hyper_lr=p.beta)
+    both = [(hd, p.lr0), (Optimizer("sgd"), p.lr0)]
+    note = (
+        "Polyak's step, η = (f − f*)/|g|² with f* = 0, has no torch.optim optimiser: the engine "
+        "tab runs it (its third run)."
+    )
+    return TakeHome(
+        engine=engine_descent(spec, r.x0, runs=[*both, (POLYAK, 1.0)], steps=p.steps),
+        torch=join(torch_descent(spec, r.x0, runs=both, steps=p.steps), notes=(note,)),
+        torch_label="PyTorch autograd",
     )
 
 

@@ -354,6 +354,7 @@ LESSON = Lesson(
             question=model.question,
             quiz_key="ad_quiz",
             cache_entries=48,
+            takehome=model.takehome_training,
         ),
         Section(
             params=ValleyParams,
@@ -362,6 +363,7 @@ LESSON = Lesson(
             show=valley_show,
             title=model.VALLEY_TITLE,
             cache_entries=48,
+            takehome=model.takehome_valley,
         ),
     ),
 )

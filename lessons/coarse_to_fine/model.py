@@ -32,7 +32,8 @@ from engine.train import train
 from engine.verdict import Kind
 from lessons.ui.common import BATCH, HIDDEN
 from lessons.ui.fields import choice, field_of, flag, number, span
-from lessons.ui.parts import Question, Row
+from lessons.ui.parts import Question, Row, TakeHome
+from takehome import engine_search, join, torch_training
 
 DATA = "digits"
 #: the decades offered for the stage-1 sweep: 1e-7 ... 10
@@ -862,6 +863,83 @@ def search_table(r: Result) -> pd.DataFrame:
     )
     df["picked"] = (df["stage"] == "stage 2") & (df["lr"] == s.best_lr)
     return df
+
+
+def halving_steps(p: Params, r: Result) -> int:
+    """The survivor's minibatch steps in successive halving: stage 2's epochs on all the data."""
+    return p.epochs2 * math.ceil(r.n_train / BATCH)
+
+
+def stage2_note(p: Params, r: Result) -> str:
+    """How stage 2 refines, in words, with this view's numbers (the PyTorch tab's note)."""
+    s = r.search
+    c = s.coarse
+    a, z = s.interval
+    how = (
+        "log-spaced, both ends included"
+        if s.sampling == "grid"
+        else f"drawn log-uniformly (seed {p.seed})"
+    )
+    centre = (
+        f"the stage-1 rate with the lowest final validation loss ({fmt.rate(float(c.lrs[c.best]))} "
+        "here; a run that blew up counts as the worst)"
+        if c.best >= 0
+        else f"the smallest rate ({fmt.rate(float(c.lrs[0]))}), as every stage-1 run blew up"
+    )
+    pick = (
+        f" The page's pick is lr = {fmt.rate(s.best_lr)}."
+        if math.isfinite(s.best_lr)
+        else " On the page every stage-2 run diverged."
+    )
+    return (
+        f"Stage 2 centres {_plural(p.decades, 'decade')} (on a log scale, clipped to the range "
+        f"{fmt.rate(10.0**r.lo_exp)} … {fmt.rate(10.0**r.hi_exp)}) on {centre}: "
+        f"{fmt.rate(a)} … {fmt.rate(z)}, with {p.points} rates {how}, each trained on all the "
+        f"training data for {_plural(p.epochs2, 'epoch')}. To run it here, drop the "
+        f"subset_dataset line, set the epochs to {p.epochs2} and train the rates of "
+        f"search.refine.lrs (the engine tab); the pick is the rate with the lowest final "
+        f"validation loss.{pick}"
+    )
+
+
+def takehome(p: Params, r: Result) -> TakeHome:
+    """This search as code: LR Lab's engine reruns both stages (and the checks shown), and
+    PyTorch runs stage 1's sweep over the decades on the same subset.
+
+    Reads only the search from ``r`` (its decades, stage-1 rates and stage-2 interval), not
+    the full grid or successive halving."""
+    kind = p.model.lower()
+    engine = engine_search(
+        dataset=DATA,
+        model=kind,
+        hidden=HIDDEN,
+        lo_exp=r.lo_exp,
+        hi_exp=r.hi_exp,
+        coarse_subset=p.subset,
+        coarse_epochs=p.epochs1,
+        refine_points=p.points,
+        refine_decades=float(p.decades),
+        refine_subset=1.0,
+        refine_epochs=p.epochs2,
+        sampling=p.sampling,
+        compare_sampling=True,
+        full_grid=p.full,
+        halving_eta=p.eta if p.halving else None,
+        halving_steps=halving_steps(p, r) if p.halving else None,
+        batch_size=BATCH,
+        seed=p.seed,
+    )
+    stage1 = torch_training(
+        dataset=DATA,
+        subset=p.subset,
+        model=kind,
+        hidden=HIDDEN,
+        lrs=tuple(float(v) for v in r.search.coarse.lrs),
+        epochs=p.epochs1,
+        batch_size=BATCH,
+        seed=p.seed,
+    )
+    return TakeHome(engine=engine, torch=join(stage1, notes=(stage2_note(p, r),)))
 
 
 QUIZ_OPTIONS = (

@@ -168,6 +168,7 @@ LESSON = Lesson(
             question=model.question,
             quiz_key="cf_quiz",
             cache_entries=48,
+            takehome=model.takehome,
         ),
     ),
 )

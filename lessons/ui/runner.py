@@ -379,7 +379,9 @@ def _take_home(lesson: Lesson, section: Section, index: int, params: Any, result
         st.download_button(
             "Download as a Jupyter notebook",
             notebook,
-            file_name=f"lr-lab-{lesson.info.url_path}.ipynb",
+            file_name=f"lr-lab-{lesson.info.url_path}"
+            + (f"-{index + 1}" if len(lesson.sections) > 1 else "")
+            + ".ipynb",
             mime="application/x-ipynb+json",
             key=f"_nb_{lesson.info.url_path}_{index}",
             icon=":material/download:",

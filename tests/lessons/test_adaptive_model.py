@@ -4,8 +4,10 @@ guide's link), the old links' labels, and the live timing kept out of the cached
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import io
 import math
 import re
 
@@ -24,6 +26,9 @@ from lessons.adaptive import model, view
 from lessons.adaptive.model import TrainParams, ValleyParams
 from lessons.ui import fields as F
 from lessons.ui import guide
+from takehome import build_notebook, lit
+from tests.lessons.test_takehome_panels import extremes
+from tests.takehome.helpers import carries, check_names
 
 DATA = load_dataset("digits")
 SPECS = {"softmax": ModelSpec("softmax", 64, 10), "mlp": ModelSpec("mlp", 64, 10, hidden=(32,))}
@@ -244,3 +249,122 @@ def test_valley_runs_rows_and_caption(p):
     for note in rate.layout.annotations:  # an annotation on a log axis sits at log10 of it
         v = float(note.text.split("= ")[1])
         assert note.y == pytest.approx(math.log10(v), abs=0.01)
+
+
+# ------------------------------------------------------------------ take it home
+
+ENGINE_MODULES = {"engine", "engine.hypergrad"}
+TORCH_MODULES = {"math", "numpy", "torch", "engine.data", "engine.models"}
+#: the training views whose code is checked: the defaults (= the guide's link), both extremes,
+#: and the presets above (Adam with its paper beta, the largest multiplicative step ...)
+TRAIN_VIEWS = {
+    "defaults": TrainParams(),
+    "low": extremes(TrainParams)[0],
+    "high": extremes(TrainParams)[1],
+    "nesterov-sweep": TrainParams(family="nesterov", lrs=(1e-4, 0.01), epochs=1, sweep=True),
+    **{k: v for k, v in PRESETS.items() if k != "defaults"},
+}
+VALLEY_VIEWS = {
+    "defaults": ValleyParams(),
+    "low": extremes(ValleyParams)[0],
+    "high": extremes(ValleyParams)[1],
+    "wall-hdm": ValleyParams(start="wall", rule="multiplicative", kappa=30.0, lr0=0.01),
+}
+
+
+def engine_cell(th) -> str:
+    """The notebook's engine cell (its first code cell), as a download would hold it."""
+    nb = build_notebook(title="Adaptive learning rate", engine=th.engine, torch=th.torch)
+    return next(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def run_cell(th) -> tuple[dict, str]:
+    ns: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(engine_cell(th), ns)  # noqa: S102
+    return ns, out.getvalue()
+
+
+def same(got, want):
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def test_the_training_code_is_built_from_the_params_alone():
+    p = TrainParams()
+    assert model.takehome_training(p, result(p)) == model.takehome_training(p)
+
+
+@pytest.mark.parametrize("p", list(TRAIN_VIEWS.values()), ids=list(TRAIN_VIEWS))
+def test_the_training_code_carries_the_view(p):
+    th = model.takehome_training(p)  # the params alone (the "high" view trains for seconds)
+    eng, tor = th.engine.source, th.torch.source
+    check_names(eng, modules=ENGINE_MODULES)
+    check_names(tor, modules=TORCH_MODULES)
+    for src in (eng, tor):
+        carries(src, *p.rates, p.beta, p.family, p.rule, p.model, p.epochs, p.seed, 64)
+    # the torch HD optimiser: the short class, with the family's constants and its epsilon
+    # placement said in a comment
+    assert "class HDOptimizer(torch.optim.Optimizer)" in tor
+    assert "added to sqrt(v_hat) AFTER bias correction" in tor
+    assert f"base={lit(p.family)}" in tor and f"rule={lit(p.rule)}" in tor
+    if p.family == "nesterov":
+        carries(tor, 0.9)
+    if p.family == "adam":
+        carries(tor, 0.9, 0.999, 1e-8)
+    fixed = {"sgd": "torch.optim.SGD(model.parameters(), lr=lr)", "adam": "torch.optim.Adam("}
+    note = th.torch.notes[-1]
+    assert fixed.get(p.family, "nesterov=True") in note
+    assert ("sweep = {" in eng) == p.sweep
+    if p.sweep:
+        betas, n_ep = model.sweep_plan(p)
+        carries(eng, *betas, n_ep)
+
+
+@pytest.mark.parametrize(
+    "p",
+    [TrainParams(), TRAIN_VIEWS["nesterov-sweep"], PRESETS["adam-paper"]],
+    ids=["defaults", "nesterov-sweep", "adam-paper"],
+)
+def test_the_notebooks_engine_cell_reproduces_the_training(p):
+    r = result(p)
+    ns, out = run_cell(model.takehome_training(p, r))
+    for name, runs in (("fixed", r.fixed), ("hd", r.hd)):
+        h = ns[name]
+        same(h.lrs, runs.lrs)
+        same(h.lr, runs.lr)
+        same(h.train_loss, runs.train_loss)
+        same(h.final_val_loss, runs.final_val_loss)
+        same(h.final_val_acc, runs.final_val_acc)
+    words = ns["words"]
+    assert words.text == r.sens.text and words.text in out
+    same([words.spread_fixed, words.spread_hd], [r.sens.spread_fixed, r.sens.spread_hd])
+    if p.sweep:
+        same(np.stack([ns["sweep"][b] for b in r.sweep.betas]), r.sweep.finals)
+
+
+@pytest.mark.parametrize("p", list(VALLEY_VIEWS.values()), ids=list(VALLEY_VIEWS))
+def test_the_valley_code_carries_the_view_and_reproduces_its_runs(p):
+    r = valley(p)
+    th = model.takehome_valley(p, r)
+    eng, tor = th.engine.source, th.torch.source
+    check_names(eng, modules=ENGINE_MODULES)
+    check_names(tor, modules=TORCH_MODULES)
+    for src in (eng, tor):
+        carries(src, *r.x0, p.lr0, p.rule, p.steps)
+    carries(tor, p.beta)
+    if p.beta:  # hyper_lr = 0 is the Optimizer's default, left unsaid in the engine's code
+        carries(eng, p.beta)
+    carries(eng, p.kappa, 30.0, "polyak", 1.0)
+    # torch writes the valley out: 1/2 [x y] A [x y]^T with the page's A
+    a = ill_conditioned(kappa=p.kappa, angle=30.0).hessian((0.0, 0.0))
+    carries(tor, float(a[0, 0]), float(a[0, 1]), float(a[1, 1]))
+    assert "polyak" not in tor.lower() and "Polyak" in th.torch.notes[-1]
+    assert th.torch_label == "PyTorch autograd"
+    ns, out = run_cell(th)
+    res = ns["result"]
+    for i, run in enumerate((r.hd, r.fixed, r.polyak)):  # the page's three runs, in order
+        same(res.path[i], run.path)
+        same(res.lr_trace[i], run.rate)
+        same(res.loss[i], run.loss)
+        assert model.as_kind(res.verdicts[i].kind) == run.kind
+        assert res.verdicts[i].text == run.text and run.text in out

@@ -4,7 +4,9 @@ labels that never contradict their verdicts (at the defaults and at the teacher'
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 
 import numpy as np
 import pytest
@@ -17,6 +19,11 @@ from engine.train import train
 from engine.verdict import Kind
 from lessons.coarse_to_fine import model
 from lessons.coarse_to_fine.model import Params, Status
+from lessons.ui import fields as F
+from lessons.ui import guide
+from takehome import build_notebook
+from tests.lessons.test_takehome_panels import extremes
+from tests.takehome.helpers import carries, check_names
 
 DATA = load_dataset("digits")
 
@@ -233,3 +240,116 @@ def test_classify_and_a_one_decade_range():
     assert model.exps(Params(span=(0.01, 0.01))) == (-2, -1, True)
     assert model.exps(Params(span=(10.0, 10.0))) == (0, 1, True)
     assert model.exps(Params()) == (-7, 1, False)
+
+
+# ------------------------------------------------------------------ take it home
+
+GUIDE = next(s for s in guide.PLAN if s.path == "lessons/coarse_to_fine/page.py")
+#: the views whose code is checked: the defaults, both extremes, the teacher's guide link
+TAKEHOME_VIEWS = {
+    "defaults": Params(),
+    "low": extremes(Params)[0],
+    "high": extremes(Params)[1],
+    "guide": F.from_query(Params, GUIDE.query)[0],
+}
+#: a cheap view with everything else on: the MLP, random stage-2 rates, two decades, eta = 2,
+#: another seed, and rates of 10 that blow up (a diverged run is inf on both sides)
+CHEAP = Params(
+    model="MLP",
+    sampling="random",
+    span=(0.01, 10.0),
+    subset=0.1,
+    epochs1=2,
+    decades=2,
+    points=3,
+    epochs2=1,
+    seed=3,
+    eta=2,
+)
+
+
+@functools.cache
+def searched(p: Params) -> model.Result:
+    """The view's search alone, which is all ``takehome`` reads (the decades, stage 1's rates,
+    stage 2's interval and pick): one search, not the other sampling's, the full grid and
+    successive halving too, so the MLP views stay cheap."""
+    lo, hi, widened = model.exps(p)
+    search, _ = model._search(p, DATA, lo, hi, p.sampling)
+    return model.Result(
+        params=p,
+        lo_exp=lo,
+        hi_exp=hi,
+        widened=widened,
+        search=search,
+        other=search,
+        grid_points=0,
+        grid_cost=0,
+        n_train=DATA.n_train,
+        full=None,
+        halving=None,
+    )
+
+
+def test_take_home_reads_only_the_search():
+    p = Params()
+    assert model.takehome(p, searched(p)) == model.takehome(p, result(p))
+
+
+@pytest.mark.parametrize("p", list(TAKEHOME_VIEWS.values()), ids=list(TAKEHOME_VIEWS))
+def test_take_home_code_carries_the_view(p):
+    r = searched(p)
+    th = model.takehome(p, r)
+    eng, tor = th.engine.source, th.torch.source
+    check_names(eng, modules={"engine", "numpy"})
+    check_names(tor, modules={"math", "numpy", "torch", "engine.data", "engine.models"})
+    kind = p.model.lower()
+    carries(eng, kind, r.lo_exp, r.hi_exp, p.subset, p.epochs1, p.points, float(p.decades))
+    carries(eng, p.epochs2, p.sampling, p.seed, 64)
+    assert ("full = train" in eng) == p.full
+    assert ("successive_halving(" in eng) == p.halving
+    if p.halving:
+        carries(eng, p.eta, p.epochs2 * 23)
+    # PyTorch: stage 1, every decade's rate on the page's subset, for stage 1's epochs
+    carries(tor, kind, p.epochs1, p.seed, 64, *(float(v) for v in r.search.coarse.lrs))
+    assert ("subset_dataset(" in tor) == (p.subset < 1.0)
+    if p.subset < 1.0:
+        carries(tor, p.subset)
+    a, z = r.search.interval
+    note = th.torch.notes[-1]
+    assert f"{fmt.rate(a)} … {fmt.rate(z)}" in note and f"{p.points} rates" in note
+    assert f"The page's pick is lr = {fmt.rate(r.search.best_lr)}." in note
+
+
+def engine_cell(th) -> str:
+    """The notebook's engine cell (the first code cell), as a download would hold it."""
+    nb = build_notebook(title="Coarse-to-fine search", engine=th.engine, torch=th.torch)
+    return next(c.source for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("p", [Params(), CHEAP], ids=["defaults", "cheap"])
+def test_the_notebooks_engine_cell_reproduces_the_search(p):
+    r = result(p)
+    ns: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(engine_cell(model.takehome(p, r)), ns)  # noqa: S102
+    s, page = ns["search"], r.search
+
+    def same(got, want):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+    same(s.coarse.lrs, page.coarse.lrs)
+    same(s.coarse.final_loss, page.coarse.loss)
+    same(s.refine.lrs, page.refine.lrs)
+    same(s.refine.final_loss, page.refine.loss)
+    same([s.best_lr, s.best_loss, *s.interval], [page.best_lr, page.best_loss, *page.interval])
+    assert (s.cost, s.full_grid_points, s.full_grid_cost) == (page.cost, r.grid_points, r.grid_cost)
+    same([ns["other"].best_lr, ns["other"].best_loss], [r.other.best_lr, r.other.best_loss])
+    same(ns["grid"], r.full.lrs)
+    same(ns["full_loss"], r.full.loss)
+    hv = ns["halving"]
+    same([hv.best_lr, hv.best_loss], [r.halving.best_lr, r.halving.best_loss])
+    assert hv.examples_used == r.halving.examples_used
+    assert [rg.steps for rg in hv.rungs] == [rg.steps for rg in r.halving.rungs]
+    assert f"the pick: lr = {page.best_lr:.3g}" in out.getvalue()
+    if p == CHEAP:  # the view has runs that blew up (inf on both sides)
+        assert np.isinf(page.coarse.loss).any() and r.full.diverged.any()

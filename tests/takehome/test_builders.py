@@ -14,6 +14,7 @@ from takehome import (
     engine_descent,
     engine_hypergradient,
     engine_range_test,
+    engine_search,
     engine_train,
     function_spec,
     join,
@@ -452,3 +453,69 @@ def test_loss_function_of_a_catalogue_surface():
     src = full(torch_loss(function_spec("six_hump_camel")))
     check_names(src, modules=TORCH_ONLY)
     assert src.count("def loss_fn(x, y)") == 1
+
+
+# ----------------------------------------------------------------------------- search
+
+
+def test_engine_search_carries_every_setting_of_the_search():
+    kw = dict(
+        model="mlp",
+        lo_exp=-5,
+        hi_exp=1,
+        coarse_subset=0.3,
+        coarse_epochs=2,
+        refine_points=6,
+        refine_decades=2.0,
+        refine_epochs=4,
+        sampling="random",
+        seed=7,
+    )
+    src = full(engine_search(compare_sampling=True, full_grid=True, halving_eta=4, **kw))
+    check_names(src, modules=ENGINE | {"numpy"})
+    carries(src, "mlp", -5, 1, 0.3, 2, 6, 2.0, 4, "random", "grid", 7, 64)
+    assert "per_decade" not in src and "max_steps" not in src  # the engine's defaults
+    src = full(engine_search(per_decade=2, halving_eta=3, halving_steps=92, optimizer="adam"))
+    check_names(src, modules=ENGINE | {"numpy"})
+    carries(src, 2, 3, 92, "adam")
+    assert "full = train" not in src and "other =" not in src
+    plain = full(engine_search())
+    check_names(plain, modules=ENGINE)
+    assert "numpy" not in plain
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(lo_exp=1, hi_exp=1),
+        dict(lo_exp=-2.5),
+        dict(sampling="sobol"),
+        dict(refine_points=1),
+        dict(refine_decades=0.0),
+        dict(coarse_subset=0.0),
+        dict(refine_subset=1.5),
+        dict(coarse_epochs=0),
+        dict(halving_eta=1),
+        dict(halving_eta=3, halving_steps=0),
+        dict(model="cnn"),
+        dict(seed=-1),
+    ],
+)
+def test_engine_search_refuses_what_the_engine_refuses(bad):
+    with pytest.raises(ValueError):
+        engine_search(**bad)
+
+
+def test_polyak_can_be_one_of_several_runs_and_the_sweep_carries_its_betas():
+    spec = function_spec("ill_conditioned", {"kappa": 30.0})
+    runs = [(Optimizer("sgd", hypergrad="additive", hyper_lr=0.003), 0.001), ("polyak", 1.0)]
+    src = full(engine_descent(spec, (1.0, 1.0), runs=runs))
+    check_names(src, modules=ENGINE)
+    carries(src, "polyak", 0.003, 0.001, 1.0)
+    src = full(engine_hypergradient(sweep_betas=(1e-6, 0.01), sweep_epochs=2, epochs=4))
+    check_names(src, modules=ENGINE)
+    carries(src, 1e-6, 0.01, 2, 4)
+    with pytest.raises(ValueError):
+        engine_hypergradient(sweep_betas=())
+    with pytest.raises(ValueError):
+        engine_hypergradient(sweep_betas=(-1.0,))

@@ -7,6 +7,7 @@ import pytest
 from engine import (
     ModelSpec,
     Optimizer,
+    coarse_to_fine,
     get_surface,
     learn_colour,
     learn_features,
@@ -16,6 +17,7 @@ from engine import (
     range_test,
     run_descent,
     run_many,
+    successive_halving,
     train,
 )
 from takehome import (
@@ -23,6 +25,7 @@ from takehome import (
     engine_descent,
     engine_hypergradient,
     engine_range_test,
+    engine_search,
     engine_train,
     function_spec,
 )
@@ -211,3 +214,56 @@ def test_child(capsys):
     np.testing.assert_array_equal(ns["run"].weights, learn_features("BWCKB", [0.5, 1.5]).weights)
     out = capsys.readouterr().out
     assert "lr = 0.9: all dogs are white" in out and "lr = 1.5:" in out
+
+
+def test_coarse_to_fine_with_its_checks(capsys):
+    kw = dict(
+        lo_exp=-3,
+        hi_exp=1,
+        coarse_subset=0.2,
+        coarse_epochs=1,
+        refine_points=4,
+        refine_decades=2.0,
+        refine_epochs=1,
+        sampling="random",
+        seed=2,
+    )
+    code = engine_search(
+        compare_sampling=True, full_grid=True, halving_eta=2, halving_steps=23, **kw
+    )
+    ns = run(code.source)
+    res = coarse_to_fine(SOFTMAX, DIGITS, batch_size=64, **kw)
+    other = coarse_to_fine(SOFTMAX, DIGITS, batch_size=64, **{**kw, "sampling": "grid"})
+    s = ns["search"]
+    np.testing.assert_array_equal(s.coarse.final_loss, res.coarse.final_loss)
+    np.testing.assert_array_equal(s.refine.lrs, res.refine.lrs)
+    np.testing.assert_array_equal(s.refine.final_loss, res.refine.final_loss)
+    assert (s.best_lr, s.cost, s.full_grid_cost) == (res.best_lr, res.cost, res.full_grid_cost)
+    assert ns["other"].best_lr == other.best_lr
+    grid = 10.0 ** np.linspace(-3, 1, res.full_grid_points)
+    h = train(SOFTMAX, DIGITS, grid, epochs=1, batch_size=64, seed=2)
+    np.testing.assert_array_equal(ns["full"].final_val_loss, h.final_val_loss)
+    hv = successive_halving(SOFTMAX, DIGITS, grid, max_steps=23, eta=2, batch_size=64, seed=2)
+    assert (ns["halving"].best_lr, ns["halving"].examples_used) == (hv.best_lr, hv.examples_used)
+    out = capsys.readouterr().out
+    assert "the pick: lr =" in out and "grid sampling would pick" in out
+
+
+def test_polyak_beside_hd_and_the_beta_sweep(capsys):
+    spec = function_spec("ill_conditioned", {"kappa": 10.0, "angle": 30.0})
+    s = get_surface("ill_conditioned", kappa=10.0, angle=30.0)
+    runs = [(Optimizer("sgd", hypergrad="multiplicative", hyper_lr=0.3), 1e-3), ("polyak", 1.0)]
+    ns = run(engine_descent(spec, (4.0, 2.0), runs=runs, steps=30).source)
+    res = run_many(s, (4.0, 2.0), runs, steps=30)
+    np.testing.assert_array_equal(ns["result"].path, res.path)
+    np.testing.assert_array_equal(
+        ns["result"].path[1],
+        run_descent(s, (4.0, 2.0), [1.0], optimizer="polyak", steps=30).path[0],
+    )
+    code = engine_hypergradient(lrs=(1e-3, 0.1), epochs=1, sweep_betas=(1e-4, 0.01))
+    ns = run(code.source)
+    for beta in (1e-4, 0.01):
+        opt = Optimizer("sgd", hypergrad="additive", hyper_lr=beta)
+        h = train(SOFTMAX, DIGITS, [1e-3, 0.1], optimizer=opt, epochs=1, batch_size=64, seed=0)
+        np.testing.assert_array_equal(ns["sweep"][beta], h.final_val_loss)
+    assert "beta = 0.0001:" in capsys.readouterr().out

@@ -383,3 +383,71 @@ def test_child_belief_updates_with_autograd_match_the_engine(seq, lrs):
     close(ns["weights"].numpy(), features.weights, rtol=1e-12, atol=1e-12)
     close(ns["p_white"].numpy(), features.p_white_dog[:, -1], rtol=1e-12)
     close(ns["p_black"].numpy(), features.p_black_dog[:, -1], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- pages' defaults
+
+
+def test_coarse_to_fine_default_stage_one_sweep(capsys):
+    """The coarse-to-fine page's PyTorch tab at its defaults: stage 1's nine decades on the
+    page's 20 % subset give the engine's stage-1 losses, and the same runs blow up."""
+    import dataclasses
+
+    from engine.search import coarse_to_fine
+    from lessons.coarse_to_fine import model as page
+
+    p = page.Params()
+    # the takehome code reads only the search: the view without its brute-force checks
+    r = page.compute(dataclasses.replace(p, full=False, halving=False))
+    ns = run(page.takehome(p, r).torch.source)
+    res = coarse_to_fine(
+        ModelSpec("softmax", 64, 10),
+        DIGITS,
+        lo_exp=r.lo_exp,
+        hi_exp=r.hi_exp,
+        coarse_subset=p.subset,
+        coarse_epochs=p.epochs1,
+        refine_points=p.points,
+        refine_epochs=p.epochs2,
+        batch_size=64,
+        seed=p.seed,
+    )
+    h = res.coarse.history
+    close(res.coarse.final_loss, r.search.coarse.loss, rtol=1e-12, atol=0)  # the page's stage
+    assert list(ns["runs"]) == r.search.coarse.lrs.tolist()
+    for k, lr in enumerate(r.search.coarse.lrs):
+        losses, rates = ns["runs"][lr]
+        n = int(h.grad_evals[k])
+        assert len(losses) == n
+        close(losses, h.train_loss[k, :n])
+        close(rates, h.lr[k, :n])
+    assert "diverged" not in capsys.readouterr().out  # nothing blows up at the defaults
+
+
+def test_adaptive_default_training_with_hd():
+    """The adaptive page's PyTorch tab at its defaults: HDOptimizer (SGD-HD, additive,
+    beta 1e-3) from the five starting rates gives the page's adapted rates and losses."""
+    from lessons.adaptive import model as page
+
+    p = page.TrainParams()
+    r = page.compute_training(p)
+    ns = run(page.takehome_training(p, r).torch.source)
+    for k, lr in enumerate(r.lrs):
+        losses, rates = ns["runs"][lr]
+        n = len(losses)
+        assert n == r.hd.T
+        close(losses, r.hd.train_loss[k, :n])
+        close(rates, r.hd.lr[k, :n])
+
+
+def test_adaptive_default_valley_with_hd():
+    """The adaptive page's valley at its defaults: SGD-HD and SGD with torch autograd follow
+    the page's paths (Polyak's step is engine only)."""
+    from lessons.adaptive import model as page
+
+    p = page.ValleyParams()
+    r = page.compute_valley(p)
+    ns = run(page.takehome_valley(p, r).torch.source)
+    got = ns["path"].numpy()
+    close(got[0], r.hd.path)
+    close(got[1], r.fixed.path)
