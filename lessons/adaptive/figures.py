@@ -81,9 +81,18 @@ def _log_range(lo: float, hi: float) -> list[float]:
     return [math.log10(lo), math.log10(hi)]
 
 
-def _hline(value: float, text: str, *, xaxis: str = "x", yaxis: str = "y", log: bool = True):
-    """A dotted horizontal reference line across one panel, with its label above its left end
-    (an annotation on a log axis is placed by log10 of the value; a shape by the value)."""
+def _hline(
+    value: float,
+    text: str,
+    *,
+    xaxis: str = "x",
+    yaxis: str = "y",
+    log: bool = True,
+    right: bool = False,
+):
+    """A dotted horizontal reference line across one panel, with its label above its left (or
+    ``right``) end on a see-through white box, so the curves crossing it do not hide it (an
+    annotation on a log axis is placed by log10 of the value; a shape by the value)."""
     shape = {
         "type": "line",
         "xref": f"{xaxis} domain",
@@ -98,12 +107,13 @@ def _hline(value: float, text: str, *, xaxis: str = "x", yaxis: str = "y", log: 
         "text": text,
         "xref": f"{xaxis} domain",
         "yref": yaxis,
-        "x": 0,
+        "x": 1 if right else 0,
         "y": math.log10(value) if log else value,
-        "xanchor": "left",
+        "xanchor": "right" if right else "left",
         "yanchor": "bottom",
         "showarrow": False,
         "font": {"color": GREY},
+        "bgcolor": "rgba(255,255,255,0.8)",
     }
     return shape, note
 
@@ -182,9 +192,9 @@ def facet_figure(
                     }
                 )
     # the panel names go under each panel (with the x title), not above it, where the legend
-    # wraps onto them at phone width; in lecture mode a name wraps after its comma, because a
-    # name on one line is wider than its panel on a phone
-    names = [t.replace(", ", ",<br>") if big else t for t in titles]
+    # wraps onto them at phone width; a name wraps after its comma, because a name on one line
+    # is wider than its panel on a phone (by 3 px at 14 px, more in lecture mode)
+    names = [t.replace(", ", ",<br>") for t in titles]
     y_axis = {"type": "log", "exponentformat": "power"} if log_y else {}
     if y_range is not None:
         y_axis["range"] = _log_range(*y_range) if log_y else list(y_range)
@@ -465,11 +475,14 @@ def surface_figure(
             },
         },
         "xaxis": {"title": {"text": "x"}, "range": [gx[0], gx[-1]], "constrain": "domain"},
+        # both axes keep their range and give up plot room instead: with x alone, the y range
+        # grew to fill the plot and the contours sat in a band of empty axis
         "yaxis": {
             "title": {"text": "y"},
             "range": [gy[0], gy[-1]],
             "scaleanchor": "x",
             "scaleratio": 1,
+            "constrain": "domain",
         },
     }
     return styled(data, layout, height=height, big=big)
@@ -506,7 +519,8 @@ def surface_rate_figure(
                     "yaxis": "y" if row == 1 else "y2",
                 }
             )
-    marks = [_hline(value, text) for value, text in lines]
+    # labels at alternate ends: two limits close together (2/λmax and 1/λmin) overlapped
+    marks = [_hline(value, text, right=i % 2 == 1) for i, (value, text) in enumerate(lines)]
     log = {"type": "log", "exponentformat": "power"}
     layout = {
         "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},

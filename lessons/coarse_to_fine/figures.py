@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from engine import fmt
 from lessons.coarse_to_fine.model import STALL_DROP, Fate, Status
-from lessons.ui.style import GREY, color, styled
+from lessons.ui.style import GREY, color, styled, wrap_words
 
 __all__ = [
     "log_range",
@@ -40,6 +40,8 @@ _fmt_lr = fmt.rate
 #: the cost bars' parts: grey for the full grid, then colours that read on light and dark
 #: backgrounds (not the palette's black)
 _BAR_COLOURS = (GREY, color(4), color(5), color(3), color(0))
+#: the row labels of the cost and halving charts wrap after about this many characters
+ROW_LABEL_CHARS = 12
 
 
 def log_range(values: Sequence[np.ndarray], *, pad: float = 0.06) -> tuple[float, float]:
@@ -245,16 +247,31 @@ def search_figure(
                 }
             )
     if pick is not None and np.isfinite(pick[0]) and np.isfinite(pick[1]):
+        # its value above the curves with a short line down to the star, on a see-through
+        # white box: written beside the star it sat on stage 2's squares, which crowd around
+        # the pick, and stage 1's line may pass behind it
+        layout["annotations"] = [
+            {
+                "x": math.log10(pick[0]),
+                "y": math.log10(pick[1]),
+                "text": f"pick: {_fmt_lr(pick[0])}",
+                "showarrow": True,
+                "arrowhead": 0,
+                "arrowwidth": 1.5,
+                "arrowcolor": color(2),
+                "ax": -40,
+                "ay": -55 if big else -45,
+                "font": {"color": color(2), "size": 22 if big else 16},
+                "bgcolor": "rgba(255,255,255,0.85)",
+            }
+        ]
         data.append(
             {
                 "type": "scatter",
                 "x": [pick[0]],
                 "y": [pick[1]],
-                "mode": "markers+text",
+                "mode": "markers",
                 "name": f"the pick: lr = {_fmt_lr(pick[0])}",
-                "text": [f"pick: {_fmt_lr(pick[0])}"],
-                "textposition": "top left",
-                "textfont": {"color": color(2), "size": 16 if not big else 22},
                 "marker": {
                     "color": color(2),
                     "size": 22,
@@ -334,7 +351,6 @@ def cost_figure(
             "mode": "text",
             "text": [f"  {fmt.pct(t / reference)}" if reference > 0 else "" for t in totals],
             "textposition": "middle right",
-            "textfont": {"size": 22 if big else 14},
             "showlegend": False,
             "hoverinfo": "skip",
         }
@@ -342,8 +358,13 @@ def cost_figure(
     layout = {
         "barmode": "stack",
         "legend": {"traceorder": "normal"},
-        "xaxis": {"title": {"text": x_title}, "range": [0, 1.32 * top], "tickformat": "~s"},
-        "yaxis": {"autorange": "reversed"},
+        # room right of the longest bar for its share ("100%"), also in lecture mode on a phone
+        "xaxis": {
+            "title": {"text": x_title},
+            "range": [0, (1.6 if big else 1.32) * top],
+            "tickformat": "~s",
+        },
+        "yaxis": _rows(labels),
     }
     return styled(data, layout, height=120 + 55 * n, big=big)
 
@@ -394,11 +415,18 @@ def halving_figure(
             xlo,
             xhi,
         ),
-        "yaxis": {
-            "type": "category",
-            "categoryorder": "array",
-            "categoryarray": labels,
-            "autorange": "reversed",
-        },
+        "yaxis": {"type": "category", "categoryorder": "array", **_rows(labels)},
     }
     return styled(data, layout, height=170 + 60 * len(rungs), big=big)
+
+
+def _rows(labels: Sequence[str]) -> dict:
+    """A category y axis with one row per label, top to bottom, each label wrapped onto short
+    lines: on one line the labels took half a phone's width and left the plot too narrow for
+    its x title and the bars' percentages (in lecture mode)."""
+    return {
+        "categoryarray": list(labels),
+        "tickvals": list(labels),
+        "ticktext": [wrap_words(label, ROW_LABEL_CHARS) for label in labels],
+        "autorange": "reversed",
+    }

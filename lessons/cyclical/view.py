@@ -154,7 +154,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         st.markdown(model.race_headline(r))
         st.markdown(model.finals_sentence(r))
         ctx.verdicts(model.rows(p, r))
-        st.dataframe(model.table(r), hide_index=True, width="stretch")
+        ctx.table(model.table(r))
 
 
 LESSON = Lesson(

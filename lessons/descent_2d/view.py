@@ -262,15 +262,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
                 caption=model.contraction_caption(r),
                 alt=model.contraction_alt(r),
             )
-        st.dataframe(
-            model.theory_table(r),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "predicted ×/step": st.column_config.NumberColumn(format="%.4f"),
-                "measured ×/step": st.column_config.NumberColumn(format="%.4f"),
-            },
-        )
+        ctx.table(model.theory_table(r), decimals={"predicted ×/step": 4, "measured ×/step": 4})
         st.markdown(model.agreement(r))
 
 

@@ -521,9 +521,12 @@ def boundary_figure(
         range=[float(gy.min()), float(gy.max())], showticklabels=False, scaleanchor=None
     )
     fig.update_annotations(font_size=base - 2)
-    style(fig, height=height_per_row * rows + 60, big=big)
-    fig.update_layout(
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"yanchor": "top", "y": -0.02, "xanchor": "left", "x": 0},
+    return style(
+        fig,
+        height=height_per_row * rows + 60,
+        big=big,
+        then={
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+            "legend": {"yanchor": "top", "y": -0.02, "xanchor": "left", "x": 0},
+        },
     )
-    return fig

@@ -4,7 +4,7 @@ Streamlit here.
 
 Every builder takes plain arrays and returns a styled ``plotly.graph_objects.Figure``.  A
 suggestion is a :class:`~lessons.range_test.model.Mark`: a vertical line at its rate, in its own
-colour *and* dash, labelled on the chart with its name and rate.  The labels are laid out in
+colour *and* dash, labelled on the chart with its name and rate after a square of its colour.  The labels are laid out in
 rows so that none overlaps another even on a phone (:func:`label_rows`); the legend sits under
 the chart, away from the chart's toolbar at its top right.
 """
@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from engine import fmt
 from lessons.range_test.model import Mark
-from lessons.ui.style import GREY, PALETTE, color, dash, run_line, run_marker, styled
+from lessons.ui.style import GREY, PALETTE, color, dash, note_size, run_line, run_marker, styled
 
 __all__ = [
     "accuracy_figure",
@@ -42,6 +42,10 @@ CHAR_WIDTH = 0.56
 ROW_HEIGHT = 0.075
 #: free space at the top of the figure, where the chart's toolbar appears
 TOOLBAR_PX = 40
+#: what stands before a rule's label on the chart, in its line's colour (:func:`mark_label`)
+SWATCH = "■ "
+#: the labels' words: dark grey on their white box (``style.for_dark`` makes both dark-theme)
+INK_TEXT = "#333333"
 
 
 def loss_range(raw: np.ndarray, smooth: np.ndarray) -> tuple[float, float]:
@@ -152,7 +156,7 @@ def _marks(
 ) -> tuple[list[dict], list[dict]]:
     """One vertical line per mark (not in the legend: its label on the chart names it), and its
     label, in rows that never overlap (:func:`label_rows`): ``(traces, annotations)``."""
-    size = 15 if big else 11
+    size = note_size(big)
     obstacles = []
     if obstacle is not None:  # a marker at (log10 x, paper y): keep labels off its row
         ox, oy = obstacle
@@ -160,7 +164,7 @@ def _marks(
         obstacles = [(ox - 0.15, ox + 0.15, r) for r in (row - 1, row, row + 1) if r >= 0]
     layout = label_rows(
         [math.log10(m.lr) for m in marks],
-        [m.label for m in marks],
+        [SWATCH + m.label for m in marks],
         span,
         size,
         obstacles=obstacles,
@@ -187,14 +191,25 @@ def _marks(
                 "yref": "paper",
                 "yanchor": "top",
                 "xanchor": side,
-                "text": m.label,
+                "text": mark_label(m.label, color(m.style)),
                 "showarrow": False,
-                "font": {"color": color(m.style), "size": size},
+                "font": {"size": size, "color": INK_TEXT},
                 "bgcolor": "rgba(255,255,255,0.8)",
                 "borderpad": 1,
             }
         )
     return lines, notes
+
+
+def mark_label(label: str, colour: str) -> str:
+    """A rule's label on the chart: a square in its line's colour, then its words in dark ink
+    (words in the light colours of the palette, sky blue and orange, were
+    hard to read on white, the orange one on Smith's orange band most of all).
+
+    >>> mark_label("max 0.412", "#E69F00")
+    "<span style='color:#E69F00'>■</span> max 0.412"
+    """
+    return f"<span style='color:{colour}'>{SWATCH.strip()}</span> {label}"
 
 
 def _figure(traces: list[dict], layout: dict, *, height: int, big: bool) -> go.Figure:

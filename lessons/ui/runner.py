@@ -142,6 +142,23 @@ class Ctx:
         default: the caption) and, with ``data``, its CSV."""
         widgets.chart(fig, key=key, caption=caption, data=data, filename=filename, alt=alt)
 
+    def table(self, df: pd.DataFrame, *, decimals: dict[str, int] | None = None) -> None:
+        """A table of numbers, without its index; ``decimals``: digits after the point per
+        column. Normally interactive (``st.dataframe``); in lecture mode plain HTML
+        (``st.table``), whose text the lecture CSS sets at projector size: ``st.dataframe``
+        draws its cells on a canvas at 14 px whatever the page's CSS says."""
+        decimals = decimals or {}
+        if self.lecture:
+            shown = df.assign(
+                **{c: df[c].map(lambda v, d=d: f"{v:.{d}f}") for c, d in decimals.items()}
+            )
+            st.table(shown, hide_index=True)
+        else:
+            config = {
+                c: st.column_config.NumberColumn(format=f"%.{d}f") for c, d in decimals.items()
+            }
+            st.dataframe(df, hide_index=True, width="stretch", column_config=config or None)
+
     def verdicts(self, rows: Sequence[Row]) -> None:
         """One line per run: icon, label, kind, sentence."""
         show_rows(rows)
@@ -454,7 +471,8 @@ _LECTURE_CSS = """
 [data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.15rem; }
 [data-testid="stMain"] [data-testid="stExpander"] summary p { font-size: 1.2rem; }
 [data-testid="stMain"] [data-testid="stAlertContainer"] p { font-size: 1.2rem; }
-[data-testid="stMain"] [data-baseweb="tag"] span,
+[data-testid="stMain"] [data-testid="stMultiSelectTagsContainer"] [data-tag],
+[data-testid="stMain"] [data-testid="stMultiSelectTagsContainer"] [data-tag] span,
 [data-testid="stMain"] [data-baseweb="select"] div { font-size: 1.15rem; }
 [data-testid="stMain"] [data-testid="stNumberInput"] input,
 [data-testid="stMain"] [data-testid="stTextInput"] input { font-size: 1.15rem; }

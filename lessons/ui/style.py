@@ -7,8 +7,9 @@ builders stay testable without a running app.  Lecture mode is passed in as ``bi
 from __future__ import annotations
 
 import copy
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import plotly.graph_objects as go
 
@@ -26,7 +27,25 @@ PALETTE: tuple[str, ...] = (
 DASHES: tuple[str, ...] = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid")
 MARKERS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star")
 GREY = "#7f7f7f"
-FONT = "Source Sans Pro, Helvetica Neue, Arial, sans-serif"
+#: the app's own font first ("Source Sans", which Streamlit loads for its text), so charts read
+#: like the page around them and as narrow on every machine; then the usual fallbacks
+FONT = '"Source Sans", "Source Sans Pro", "Helvetica Neue", Arial, sans-serif'
+
+#: lecture mode: no chart text (ticks, legend, notes, colour bars) under this many px, so it
+#: reads from the back of a hall (the browser test's limit)
+MIN_BIG_PX = 18
+#: a log axis labels its powers of ten "10⁻³" at 1.25 x the tick font with the exponent at 70 %
+#: of that (plotly): in lecture mode such an axis gets a tick font whose exponent is
+#: ``MIN_BIG_PX`` at least
+POWER_TICK_BIG_PX = math.ceil(MIN_BIG_PX / (1.25 * 0.7))
+#: a legend entry longer than this many characters wraps (at ", ", ": ", " (" or a space): one
+#: entry must fit a 390 px phone (legend font 13 px; 19 px in lecture mode)
+LEGEND_CHARS = {False: 46, True: 32}
+#: trace types whose colour bar :func:`style` sizes like the axes
+_COLORBAR_TRACES = frozenset(
+    {"heatmap", "contour", "surface", "histogram2d", "histogram2dcontour", "mesh3d", "cone",
+     "streamtube", "volume", "isosurface"}
+)  # fmt: skip
 
 
 def color(i: int) -> str:
@@ -51,9 +70,19 @@ def run_marker(i: int, size: float = 6, **extra: object) -> dict:
     return {"symbol": marker(i), "size": size, "color": color(i), **extra}
 
 
+def note_size(big: bool = False) -> int:
+    """The font size of words written on a chart (labels beside lines and marks): the tick
+    labels' size, 18 px in lecture mode."""
+    return _base(big) - 2
+
+
+def _base(big: bool) -> int:
+    return 20 if big else 14
+
+
 def _look(big: bool, height: int, legend: bool, titled: bool) -> tuple[dict, dict]:
     """The LR Lab look as plain dicts: ``(layout update, update of every x and y axis)``."""
-    base = 20 if big else 14
+    base = _base(big)
     layout = {
         "height": int(height * (1.15 if big else 1.0)),
         "font": {"family": FONT, "size": base},
@@ -76,20 +105,42 @@ def _look(big: bool, height: int, legend: bool, titled: bool) -> tuple[dict, dic
 
 
 def style(
-    fig: go.Figure, *, height: int = 420, big: bool = False, legend: bool = True
+    fig: go.Figure,
+    *,
+    height: int = 420,
+    big: bool = False,
+    legend: bool = True,
+    then: dict | None = None,
 ) -> go.Figure:
     """Apply the LR Lab look in place and return the figure.
 
     No template or background colour is set: ``st.plotly_chart``'s Streamlit theme supplies
     them, so charts read in both the light and the dark theme.
 
-    ``big`` (lecture mode) enlarges fonts and thickens lines for a projector.
+    ``big`` (lecture mode) enlarges fonts and thickens lines for a projector. ``then`` is a
+    layout update applied after the look (e.g. the legend under the chart), before what
+    depends on the finished layout (:func:`_finish`).
     """
     layout, axis = _look(big, height, legend, bool(fig.layout.title.text))
-    if not _merge_layout(fig, layout, lambda: copy.deepcopy(axis)):
+    fast = _merge_layout(fig, layout, lambda: copy.deepcopy(axis))
+    if not fast:
         fig.update_layout(layout)
         fig.update_xaxes(axis)
         fig.update_yaxes(axis)
+    if then:
+        fig.update_layout(then)
+    traces, update = _finish(fig.data, fig.layout, big)
+    for trace, patch in zip(fig.data, traces, strict=True):
+        if patch:
+            trace.update(patch)
+    notes = update.pop("annotations", None)
+    if fast:  # this module's own constants, as in _merge_layout
+        _merge(fig.layout._props, update)
+    elif update:
+        fig.update_layout(update)
+    for note, patch in zip(fig.layout.annotations, notes or (), strict=False):
+        if patch:
+            note.update(patch)
     if big:
         for trace in fig.data:
             line = getattr(trace, "line", None)
@@ -181,7 +232,124 @@ def styled(
         traces.append(t)
     if then:
         _merge(out, then)
+    patches, update = _finish(traces, out, big)
+    for t, patch in zip(traces, patches, strict=True):
+        for k, v in patch.items():
+            t[k] = _merge(copy.deepcopy(t.get(k)) or {}, v) if isinstance(v, dict) else v
+    notes = update.pop("annotations", None)
+    _merge(out, update)
+    for note, patch in zip(out.get("annotations") or (), notes or (), strict=False):
+        _merge(note, patch)
     return go.Figure(data=traces, layout=out)
+
+
+def _get(obj: object, *path: str) -> object:
+    """``obj[path[0]][path[1]]...`` of a dict or a plotly object, None where unset or unknown."""
+    for key in path:
+        if obj is None:
+            return None
+        if isinstance(obj, dict):
+            obj = obj.get(key)
+            continue
+        try:
+            obj = obj[key]
+        except (KeyError, ValueError, TypeError):
+            return None
+    return obj
+
+
+def _finish(traces: Sequence, layout: object, big: bool) -> tuple[list[dict], dict]:
+    """What every figure needs once its content is known, as updates: ``(one patch per trace,
+    layout update)``; the update's ``annotations`` is one patch per annotation.
+
+    * legend entries too long for a phone wrap onto two lines (:func:`wrap_words`);
+    * a legend under the plot (``y < 0``, in plot heights) is placed at the bottom of the
+      figure instead, under the x-axis title whatever the plot's height: on a phone, where
+      the plot is squeezed, a legend some plot heights below it landed on the axis title;
+    * colour bars get the axes' font sizes (Streamlit's theme draws them at 12 px);
+    * in lecture mode nothing is under ``MIN_BIG_PX``: notes and text beside marks are raised
+      to it, a log axis drops its small "2 ... 9" labels between the powers of ten (drawn at
+      75 % of the tick font) and, when it writes "10⁻³", gets a tick font big enough for the
+      exponent.
+    """
+    base = _base(big)
+    bar = {"tickfont": {"size": base - 2}, "title": {"font": {"size": base}}}
+    shown = _get(layout, "showlegend") is not False
+    patches = []
+    for t in traces:
+        patch: dict = {}
+        name = _get(t, "name")
+        if shown and isinstance(name, str) and _get(t, "showlegend") is not False:
+            wrapped = wrap_words(name, LEGEND_CHARS[big])
+            if wrapped != name:
+                patch["name"] = wrapped
+        if _get(t, "type") in _COLORBAR_TRACES and _get(t, "showscale") is not False:
+            patch["colorbar"] = bar
+        if _get(t, "marker", "showscale") is True:
+            patch["marker"] = {"colorbar": bar}
+        size = _get(t, "textfont", "size")
+        if big and isinstance(size, int | float) and size < MIN_BIG_PX:
+            patch["textfont"] = {"size": MIN_BIG_PX}
+        patches.append(patch)
+    update: dict = {}
+    y, yref = _get(layout, "legend", "y"), _get(layout, "legend", "yref")
+    if isinstance(y, int | float) and y < 0 and yref in (None, "paper"):
+        update["legend"] = {"yref": "container", "y": 0, "yanchor": "bottom"}
+    keys = _layout_keys(layout)
+    for k in keys:
+        if k.startswith("coloraxis"):
+            update[k] = {"colorbar": bar}
+        elif big and k.startswith(("xaxis", "yaxis")) and _get(layout, k, "type") == "log":
+            update[k] = {"minorloglabels": "none"}
+            if _get(layout, k, "exponentformat") == "power":
+                update[k]["tickfont"] = {"size": POWER_TICK_BIG_PX}
+    if big:
+        notes = []
+        for note in _get(layout, "annotations") or ():
+            size = _get(note, "font", "size")
+            small = isinstance(size, int | float) and size < MIN_BIG_PX
+            notes.append({"font": {"size": MIN_BIG_PX}} if small else {})
+        if any(notes):
+            update["annotations"] = notes
+    return patches, update
+
+
+def _layout_keys(layout: object) -> list[str]:
+    """The layout's axes and colour axes that are set."""
+    names = layout.keys() if isinstance(layout, dict) else (layout._props or {}).keys()
+    return [k for k in names if re.fullmatch(r"(xaxis|yaxis|coloraxis)\d*", k)]
+
+
+def wrap_words(text: str, width: int) -> str:
+    """``text`` on lines of at most about ``width`` characters (legend entries, category
+    labels), broken before " (" or after ", " or ": " where it can, else at a space; text
+    that fits, or has its own ``<br>``, is kept.
+
+    Examples
+    --------
+    >>> wrap_words("measured: lr = 0.105 (above 2/λmax)", 28)
+    'measured: lr = 0.105<br>(above 2/λmax)'
+    >>> wrap_words("stage 2: 8 rates (grid), all data, 5 ep.", 28)
+    'stage 2: 8 rates (grid),<br>all data, 5 ep.'
+    >>> wrap_words("rung 1: 4 steps", 12)
+    'rung 1:<br>4 steps'
+    >>> wrap_words("short", 28)
+    'short'
+    """
+    if len(text) <= width or "<br>" in text:
+        return text
+    # chunks: a break is preferred after ", " or ": " and before " (" (parentheses stay
+    # together)
+    chunks = [c for c in re.split(r"(?<=[,:] )|(?= \()", text) if c]
+    words: list[str] = []
+    for c in chunks:
+        words += [c] if len(c.strip()) <= width else re.split(r"(?<= )", c)
+    lines = [""]
+    for w in words:
+        if lines[-1] and len((lines[-1] + w).strip()) > width:
+            lines.append("")
+        lines[-1] += w
+    return "<br>".join(line.strip() for line in lines)
 
 
 #: what the palette's black becomes on a dark background

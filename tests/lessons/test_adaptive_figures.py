@@ -53,12 +53,14 @@ def test_facet_figure_pairs_runs_by_colour_and_leaves_out_what_a_log_axis_cannot
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.xaxis.title.text == "<b>Fixed rate</b><br>iteration"
     assert fig.layout.xaxis2.title.text == "<b>Hypergradient descent</b><br>iteration"
-    # lecture mode on a phone: each panel's name wraps after its comma, under its own panel
-    big = fa.facet_figure(x, left, right, ["a", "b"], y_title="r", titles=("SGD, fixed rate",
-                          "SGD-HD, β = 0.001"), big=True)  # fmt: skip
-    assert big.layout.xaxis.title.text.startswith("<b>SGD,<br>fixed rate</b>")
-    assert big.layout.xaxis2.title.text.startswith("<b>SGD-HD,<br>β = 0.001</b>")
-    assert big.layout.xaxis.domain[1] < big.layout.xaxis2.domain[0]
+    # on a phone (in lecture mode or not): each panel's name wraps after its comma, under
+    # its own panel
+    for big in (False, True):
+        fig = fa.facet_figure(x, left, right, ["a", "b"], y_title="r", titles=("SGD, fixed rate",
+                              "SGD-HD, β = 0.001"), big=big)  # fmt: skip
+        assert fig.layout.xaxis.title.text.startswith("<b>SGD,<br>fixed rate</b>")
+        assert fig.layout.xaxis2.title.text.startswith("<b>SGD-HD,<br>β = 0.001</b>")
+        assert fig.layout.xaxis.domain[1] < fig.layout.xaxis2.domain[0]
 
 
 def test_facet_figure_thins_long_runs_and_sets_the_range():

@@ -110,8 +110,8 @@ def test_the_rate_caption_states_what_the_rate_panels_show(name):
     assert f"from {fmt.rate(min(starts))} to {fmt.rate(max(starts))}" in caption
     lost = sum(1 for t in right if not np.isfinite(np.asarray(t.y, dtype=float)).any())
     assert (f"{lost} HD run(s) have no positive rate" in caption) == (lost > 0)
-    # the panel names are the model's, on each panel
-    fixed_name, hd_name = model.panel_titles(r)
+    # the panel names are the model's, on each panel (wrapped after a comma for a phone)
+    fixed_name, hd_name = (t.replace(", ", ",<br>") for t in model.panel_titles(r))
     assert fixed_name in fig.layout.xaxis.title.text and hd_name in fig.layout.xaxis2.title.text
 
 

@@ -49,7 +49,11 @@ def test_search_figure_draws_the_models_statuses_and_pick(p):
     (rect,) = whole.layout.shapes
     assert (rect.x0, rect.x1) == s.interval
     assert trace(whole, "stage 2 searched here (shaded)").marker.color == rect.fillcolor
-    assert not whole.layout.annotations
+    # the one note on the chart: the pick's value, with a line down to its star
+    for fig in (whole, close):
+        (note,) = fig.layout.annotations
+        assert note.text == f"pick: {fmt.rate(s.best_lr)}" and note.showarrow
+        assert (note.x, note.y) == pytest.approx((math.log10(s.best_lr), math.log10(s.best_loss)))
     # the full grid: a grey line, with a gap where a rate diverged
     g = trace(whole, "full fine grid, all data")
     assert g.line.color == GREY
@@ -60,7 +64,7 @@ def test_search_figure_draws_the_models_statuses_and_pick(p):
     fin = s.refine.loss[np.isfinite(s.refine.loss)]
     clo, chi = close.layout.yaxis.range
     assert clo < np.log10(fin.min()) and chi > np.log10(fin.max())
-    assert close.layout.showlegend is False and not close.layout.annotations
+    assert close.layout.showlegend is False
 
 
 def test_cost_figure_shows_the_one_cost_and_its_shares():

@@ -280,7 +280,10 @@ def test_figures_draw_the_models_arrays(default):
     for row, tr in zip(default.lrs, fig.data, strict=False):
         np.testing.assert_array_equal(np.asarray(tr.y, dtype=float), row)
     assert fig.data[-1].yaxis == "y2" and fig.data[-1].y[0] == pytest.approx(0.95)
-    assert fig.layout.legend.y < 0 and fig.layout.margin.t >= 40  # away from the toolbar
+    # the legend under the chart (at the figure's bottom), away from the toolbar at the top
+    legend = fig.layout.legend
+    assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
+    assert fig.layout.margin.t >= 40
     texts = " ".join(a.text for a in fig.layout.annotations)
     assert "upper bound 0.6" in texts and "lower bound 0.15" in texts
     loss = loss_figure(default.loss_x, default.loss_y, list(default.labels), IPE)

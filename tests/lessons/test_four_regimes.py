@@ -31,11 +31,14 @@ def rates_of(at) -> tuple[float, ...]:
 
 
 def drawn(at) -> list[list[str]]:
-    """Per chart, the runs drawn (legend entries that name a regime)."""
+    """Per chart, the runs drawn (legend entries that name a regime; a long entry is wrapped
+    onto two lines for a phone)."""
     out = []
     for el in at.get("plotly_chart"):
         traces = json.loads(el.proto.spec)["data"]
-        names = [t.get("name", "") for t in traces if t.get("showlegend", True)]
+        names = [
+            t.get("name", "").replace("<br>", " ") for t in traces if t.get("showlegend", True)
+        ]
         out.append([n.removesuffix(" (diverged)") for n in names if ", lr = " in n])
     return out
 

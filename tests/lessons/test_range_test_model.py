@@ -18,12 +18,12 @@ from engine.train import classify_run, train
 from engine.verdict import Kind
 from lessons.cyclical import model as cyclical
 from lessons.range_test import model
-from lessons.range_test.figures import label_rows, range_test_figure
+from lessons.range_test.figures import SWATCH, label_rows, mark_label, range_test_figure
 from lessons.range_test.model import Params
 from lessons.ui import fields as F
 from lessons.ui import guide
 from lessons.ui.common import snap
-from lessons.ui.style import PALETTE, for_dark
+from lessons.ui.style import PALETTE, color, for_dark
 from tests.takehome.helpers import carries
 from tests.takehome.helpers import run as run_code
 
@@ -230,20 +230,25 @@ def test_rule_labels_never_overlap_on_a_phone(default):
     # the labels: one per line, laid out so that none overlaps another on a 300 px plot
     span = fig.layout.xaxis.range
     xs = [math.log10(m.lr) for m in marks]
-    layout = label_rows(xs, [m.label for m in marks], span, 11)
+    texts = [SWATCH + m.label for m in marks]
+    layout = label_rows(xs, texts, span, 11)
     boxes = []
-    for x, m, (row, side) in zip(xs, marks, layout, strict=True):
-        w = (0.56 * 11 * len(m.label) + 6) / (300 / (span[1] - span[0]))
+    for x, text, (row, side) in zip(xs, texts, layout, strict=True):
+        w = (0.56 * 11 * len(text) + 6) / (300 / (span[1] - span[0]))
         a, b = (x, x + w) if side == "left" else (x - w, x)
         assert span[0] <= a and b <= span[1]  # inside the plot
         boxes.append((row, a, b))
     for i, (r1, a1, b1) in enumerate(boxes):
         for r2, a2, b2 in boxes[i + 1 :]:
             assert r1 != r2 or b1 <= a2 or b2 <= a1
-    notes = fig.layout.annotations
-    assert sorted(a.text for a in notes) == sorted(m.label for m in marks)
+    notes = fig.layout.annotations  # each: a square in its line's colour, then its words
+    assert sorted(a.text for a in notes) == sorted(
+        mark_label(m.label, color(m.style)) for m in marks
+    )
     # the legend sits under the chart; the top is kept free for the chart's toolbar
-    assert fig.layout.legend.y < 0 and fig.layout.margin.t >= 40
+    legend = fig.layout.legend  # under the chart (at the figure's bottom)
+    assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
+    assert fig.layout.margin.t >= 40
     # in the dark theme the smoothed curve (the palette's black) is drawn light
     dark = for_dark(fig)
     assert all(t.line.color != PALETTE[6] for t in dark.data if t.line and t.line.color)

@@ -89,9 +89,7 @@ def test_styled_dicts_are_the_same_figure_as_style():
     for layout in layouts:
         for big in (False, True):
             for after in (None, then):
-                old = style(go.Figure(data=data, layout=layout), height=300, big=big)
-                if after:
-                    old.update_layout(after)
+                old = style(go.Figure(data=data, layout=layout), height=300, big=big, then=after)
                 new = styled(data, layout, height=300, big=big, then=after)
                 assert json.loads(new.to_json()) == json.loads(old.to_json())
     assert data[0]["line"]["width"] == 2.0 and "height" not in layouts[0]  # left unchanged
@@ -139,3 +137,65 @@ def test_fast_style_takes_later_updates():
     assert fig.layout.legend.x == 0.5 and fig.layout.legend.orientation == "h"
     assert fig.layout.height == 200 and fig.layout.xaxis.automargin is True
     assert fig.to_dict()["layout"]["xaxis"]["title"] == {"font": {"size": 14}, "text": "t"}
+
+
+def _lecture_figure_parts() -> tuple[list[dict], dict]:
+    data = [
+        {"type": "scatter", "x": [1e-5, 1], "y": [1, 2], "name": "short"},
+        {
+            "type": "scatter",
+            "x": [1e-3],
+            "y": [1],
+            "mode": "markers+text",
+            "text": ["pick"],
+            "textfont": {"size": 12},
+            "name": "measured: lr = 0.105 (above 2/λmax)",
+        },
+        {"type": "contour", "z": [[1, 2], [3, 4]], "xaxis": "x2", "yaxis": "y2"},
+    ]
+    layout = {
+        "xaxis": {"type": "log", "exponentformat": "power"},
+        "yaxis2": {"type": "log"},
+        "coloraxis": {"colorscale": "Viridis"},
+        "annotations": [
+            {"text": "best", "x": 0, "y": 0, "font": {"size": 12}},
+            {"text": "big enough", "x": 1, "y": 1, "font": {"size": 24}},
+        ],
+    }
+    return data, layout
+
+
+def test_lecture_mode_draws_no_chart_text_under_the_limit_and_wraps_long_legend_entries():
+    """Lecture mode: notes and text beside marks raised to 18 px, a log axis without its small
+    2 ... 9 labels (75 % of the tick font) and, where it writes 10⁻³, with an exponent (70 % of
+    1.25 x the tick font) of 18 px; colour bars sized like the axes in both modes; a legend
+    entry too long for a phone on two lines; a legend under the plot at the figure's bottom.
+    ``style`` and ``styled`` agree."""
+    import json
+
+    from lessons.ui.style import MIN_BIG_PX, styled
+
+    data, layout = _lecture_figure_parts()
+    below = {"legend": {"y": -0.2, "yanchor": "top"}}
+    for big in (False, True):
+        old = style(go.Figure(data=data, layout=layout), height=300, big=big, then=below)
+        new = styled(data, layout, height=300, big=big, then=below)
+        assert json.loads(new.to_json()) == json.loads(old.to_json())
+        lay = new.layout
+        # a legend under the plot: at the figure's bottom, under the x title at any height
+        assert (lay.legend.yref, lay.legend.y, lay.legend.yanchor) == ("container", 0, "bottom")
+        wrapped = "measured: lr = 0.105<br>(above 2/λmax)"  # 35 characters: > 32, < 46
+        assert new.data[1].name == (wrapped if big else wrapped.replace("<br>", " "))
+        assert new.data[0].name == "short"
+        assert new.data[2].colorbar.tickfont.size == lay.yaxis2.tickfont.size
+        assert lay.coloraxis.colorbar.title.font.size == lay.font.size
+        if big:
+            assert new.data[1].textfont.size == MIN_BIG_PX
+            assert [a.font.size for a in lay.annotations] == [MIN_BIG_PX, 24]
+            assert lay.xaxis.minorloglabels == lay.yaxis2.minorloglabels == "none"
+            assert 1.25 * 0.7 * lay.xaxis.tickfont.size >= MIN_BIG_PX
+            assert lay.yaxis2.tickfont.size == MIN_BIG_PX  # no exponents: the usual size
+        else:
+            assert new.data[1].textfont.size == 12 and lay.annotations[0].font.size == 12
+            assert lay.xaxis.minorloglabels is None
+    assert data[1]["textfont"] == {"size": 12} and layout["annotations"][0]["font"]["size"] == 12
