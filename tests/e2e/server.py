@@ -134,10 +134,40 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
         "() => document.querySelectorAll('[data-testid=stSkeleton]').length === 0",
         timeout=timeout_ms,
     )
-    # every plotly chart has drawn its SVG; then a moment for the last layout pass
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]'))"
-        ".every(c => c.querySelector('.main-svg') !== null)",
-        timeout=timeout_ms,
-    )
-    page.wait_for_timeout(400)
+    settled(page, timeout_ms)
+
+
+#: true (polled every animation frame) once every visible chart has drawn its SVG as wide as
+#: its slot and neither a chart's text nor the sidebar has moved for three frames in a row:
+#: plotly lays a chart out again after a resize, and once more when its automargin moves the
+#: plot; Streamlit slides the sidebar away when the window narrows to a phone's
+_SETTLED_JS = """
+() => {
+  const bar = document.querySelector('[data-testid=stSidebar]');
+  const b = bar ? bar.getBoundingClientRect() : {left: 0, right: 0};
+  let sig = `${Math.round(b.left)},${Math.round(b.right)};`;
+  for (const c of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
+    const w = c.getBoundingClientRect().width;
+    if (w === 0) continue;  // not shown (e.g. a closed tab)
+    const s = c.querySelector('.main-svg');
+    if (!s) { window.__lrlabSettle = null; return false; }
+    const r = s.getBoundingClientRect();
+    if (Math.abs(r.width - w) > 1) { window.__lrlabSettle = null; return false; }
+    let sum = 0;
+    c.querySelectorAll('text').forEach(t => {
+      const b = t.getBoundingClientRect(); sum += b.left + 3 * b.top + 7 * b.width; });
+    sig += `${Math.round(r.width)}x${Math.round(r.height)}:${Math.round(sum)};`;
+  }
+  const last = window.__lrlabSettle;
+  if (!last || last.sig !== sig) { window.__lrlabSettle = {sig, n: 0}; return false; }
+  return ++last.n >= 3;
+}
+"""
+
+
+def settled(page, timeout_ms: float = 15_000) -> None:
+    """Wait until the charts have finished laying out (:data:`_SETTLED_JS`): after the app has
+    drawn, or after the viewport has changed size. A condition rather than a fixed pause: it
+    returns as soon as the charts are still, and fails if one never fits its slot."""
+    page.evaluate("() => { window.__lrlabSettle = null; }")
+    page.wait_for_function(_SETTLED_JS, timeout=timeout_ms, polling="raf")

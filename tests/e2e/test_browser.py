@@ -5,10 +5,12 @@ per page, each check at the size where it matters:
   silently shows the default page), nothing wider than the screen, no chart text cut off at its
   chart's edge or titles drawn over each other, every chart has a text alternative, axe-core
   finds no WCAG 2.1 A/AA violation; a full-page screenshot;
-* phone (390 x 844): no sideways overflow, no chart text cut off;
-* lecture mode on a 1280 x 720 projector: the first chart starts on the first screen with room
-  to see it, no text under 18 px, axe-core clean, the sidebar folded away; a first-screen
-  screenshot; then the same in the dark theme (axe-core again) and on a phone (cut-off text).
+* phone (390 x 844): no sideways overflow, no chart text cut off; a full-page screenshot;
+* lecture mode on a 1280 x 720 projector, opened fresh in a new tab as from a teacher's link:
+  the first chart starts on the first screen with room to see it, no text under 18 px, axe-core
+  clean, the sidebar folded away; a first-screen screenshot; then on a phone (cut-off text);
+* the lecture link opened in a browser whose system theme is dark (the app follows it):
+  axe-core clean; a first-screen screenshot.
 
 Screenshots go to ``tests/e2e/screenshots/`` (git-ignored).
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from lessons.ui import pages
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_for_app
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, settled, streamlit_server, wait_for_app
 
 sync_api = pytest.importorskip("playwright.sync_api")
 axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -33,7 +35,12 @@ LAPTOP, PHONE, PROJECTOR = (1280, 900), (390, 844), (1280, 720)
 MIN_LECTURE_PX = 18
 #: the first chart's top edge must leave at least this much of it on a 720 px first screen
 CHART_ROOM_PX = 200
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+#: axe-core's WCAG 2.1 A/AA rules; only violations are reported in detail (axe then skips
+#: collecting the nodes of every passing rule)
+WCAG = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 
 if not Path(CHROMIUM).exists():  # CI installs it; say so loudly rather than skip quietly
     pytestmark = pytest.mark.skipif(
@@ -65,44 +72,65 @@ def axe():
 def goto(page, url: str) -> None:
     resp = page.goto(url)
     assert resp is not None and resp.ok
+    ready(page)
+
+
+def ready(page) -> None:
+    """Bring the tab to the front (a tab behind others gets no animation frames, and plotly
+    draws in them), wait for the app to finish drawing; fail on an exception box."""
+    page.bring_to_front()
     wait_for_app(page)
     exc = page.get_by_test_id("stException")
     assert exc.count() == 0, exc.first.inner_text()[:2000]
 
 
-def full_page_screenshot(page, size: tuple[int, int], shot: Path, max_height: int = 12_000):
+def open_tab(ctx, url: str, size: tuple[int, int], *, dark: bool = False):
+    """A new tab (a new Streamlit session) of ``size`` that has started loading ``url``: the
+    server and the browser draw it while the test checks another tab (:func:`ready` waits)."""
+    page = ctx.new_page()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    if dark:
+        page.emulate_media(color_scheme="dark")
+    resp = page.goto(url, wait_until="commit")
+    assert resp is not None and resp.ok
+    return page
+
+
+def full_page_screenshot(page, width: int, shot: Path, max_height: int = 12_000) -> None:
     """Screenshot the whole lesson, not just the first screen.
 
     Streamlit scrolls inside its main container, so ``full_page=True`` alone captures only the
-    viewport: grow the viewport to the container's content height first, let charts re-lay out,
-    then shoot, then restore the size.
+    viewport: grow the viewport to the container's content height first, let the charts settle,
+    then shoot. The viewport stays that tall: the caller sets the next size it needs.
     """
     height = page.evaluate(
         "() => { const m = document.querySelector('[data-testid=stMain]');"
         " return m ? m.scrollHeight : document.body.scrollHeight; }"
     )
-    tall = int(min(max(height, size[1]), max_height))
-    page.set_viewport_size({"width": size[0], "height": tall})
-    page.wait_for_timeout(500)
+    page.set_viewport_size({"width": width, "height": int(min(height, max_height))})
+    settled(page)
     shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot), full_page=True)
-    page.set_viewport_size({"width": size[0], "height": size[1]})
+
+
+def screenshot(page, shot: Path) -> None:
+    """The first screen."""
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot))
 
 
 def resize(page, size: tuple[int, int]) -> None:
-    """A new viewport, and time for the charts to re-lay out to it."""
+    """A new viewport, once the charts have re-laid out to it."""
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg'))"
-        ".every(s => s.getBoundingClientRect().right <= window.innerWidth + 1)",
-        timeout=15_000,
-    )
-    page.wait_for_timeout(400)
+    settled(page)
 
 
 #: every text plotly draws around a chart: titles of the chart and of every (sub)plot's axes
-#: and the legend (all in the info layer), tick labels, annotations
-_CHART_TEXT = ".infolayer text, .xtick text, .ytick text, .annotation-text"
+#: and the legend (all in the info layer), tick labels, annotations, and text drawn by traces
+#: beside their points or bars (e.g. a bar's percentage)
+_CHART_TEXT = (
+    ".infolayer text, .xtick text, .ytick text, .annotation-text, .textpoint text, .bartext"
+)
 #: the titles, which must not overlap each other either (e.g. two subplots' x titles)
 _TITLES = ".infolayer g[class$='title'] text"
 _CUT_OFF_JS = """
@@ -177,10 +205,10 @@ def overflow(page) -> int:
 
 
 def axe_violations(axe, page) -> list[str]:
-    res = axe.run(page, options=WCAG)
+    response = axe.run(page, options=WCAG).response
     return [
         f"{v['id']}: {v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')[:200]}"
-        for v in res.response["violations"]
+        for v in response["violations"]
     ]
 
 
@@ -194,33 +222,39 @@ def charts_without_alt(page) -> int:
 @pytest.mark.parametrize("info", PAGES, ids=lambda p: p.url_path)
 def test_page(browser, base_url, axe, info):
     url = f"{base_url}/{info.route}"
+    lecture_url = f"{url}{'&' if '?' in url else '?'}lecture=true"
     ctx = browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
-    page = ctx.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    ctx.on("weberror", lambda e: errors.append(str(e.error)))
     try:
+        # three tabs, loading at the same time: the laptop; the lecture link on a projector,
+        # opened fresh (a new tab is a new session) as from a teacher's link; and the same link
+        # in a browser whose system theme is dark. Opened so, not switched under an open page:
+        # Streamlit repaints its own furniture on a switch but does not rerun the script, so
+        # the charts would keep their light-theme ink
+        laptop = open_tab(ctx, url, LAPTOP)
+        lecture = open_tab(ctx, lecture_url, PROJECTOR)
+        dark = open_tab(ctx, lecture_url, PROJECTOR, dark=True)
+
         # laptop, light theme
-        goto(page, url)
+        page = laptop
+        ready(page)
         assert page.get_by_role("heading", name=info.title).count() >= 1
         assert overflow(page) <= 2, "content overflows the viewport"
         assert cut_off_chart_text(page) == []
         assert charts_without_alt(page) == 0, "a chart has no text alternative"
         assert axe_violations(axe, page) == []
-        full_page_screenshot(page, LAPTOP, SHOTS / "laptop" / f"{info.url_path}.png")
+        full_page_screenshot(page, LAPTOP[0], SHOTS / "laptop" / f"{info.url_path}.png")
 
-        # phone
+        # phone (the whole lesson in the screenshot: its first screen holds no chart)
         resize(page, PHONE)
         assert overflow(page) <= 2, "content overflows a phone's screen"
         assert cut_off_chart_text(page) == []
-        page.screenshot(path=str(SHOTS / "phone" / f"{info.url_path}.png"))
+        full_page_screenshot(page, PHONE[0], SHOTS / "phone" / f"{info.url_path}.png")
 
-        # lecture mode on a 1280 x 720 projector, opened fresh as from a teacher's link
-        ctx.close()
-        ctx = browser.new_context(viewport={"width": PROJECTOR[0], "height": PROJECTOR[1]})
-        page = ctx.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        sep = "&" if "?" in url else "?"
-        goto(page, f"{url}{sep}lecture=true")
+        # lecture mode on a 1280 x 720 projector
+        page = lecture
+        ready(page)
         assert page.get_by_role("heading", name=info.title).count() >= 1
         toggle = page.get_by_role("switch", name="Lecture mode", exact=True, include_hidden=True)
         assert toggle.is_checked()
@@ -232,24 +266,21 @@ def test_page(browser, base_url, axe, info):
         assert page.evaluate(_SMALL_TEXT_JS, MIN_LECTURE_PX) == []
         assert cut_off_chart_text(page) == []
         assert axe_violations(axe, page) == []
-        (SHOTS / "lecture-720p").mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "lecture-720p" / f"{info.url_path}.png"))
-
-        # the same in the dark theme (Streamlit follows the system setting)
-        page.emulate_media(color_scheme="dark")
-        page.wait_for_function(
-            "() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
-            ".backgroundColor !== 'rgb(255, 255, 255)'"
-        )
-        wait_for_app(page)
-        assert axe_violations(axe, page) == []
-        (SHOTS / "lecture-dark").mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "lecture-dark" / f"{info.url_path}.png"))
+        screenshot(page, SHOTS / "lecture-720p" / f"{info.url_path}.png")
 
         # and a student's phone opening the teacher's lecture link
-        page.emulate_media(color_scheme="light")
         resize(page, PHONE)
         assert cut_off_chart_text(page) == []
+
+        # the lecture link in the dark theme
+        page = dark
+        ready(page)
+        assert page.evaluate(
+            "() => getComputedStyle(document.querySelector('[data-testid=stApp]'))"
+            ".backgroundColor !== 'rgb(255, 255, 255)'"
+        ), "the app did not follow the dark system theme"
+        assert axe_violations(axe, page) == []
+        screenshot(page, SHOTS / "lecture-dark" / f"{info.url_path}.png")
         assert not errors, errors
     finally:
         ctx.close()
