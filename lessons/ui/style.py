@@ -354,6 +354,10 @@ def wrap_words(text: str, width: int) -> str:
 
 #: what the palette's black becomes on a dark background
 DARK_INK = "#E6E6E6"
+#: what words in the palette's blue become on a dark background: the same blue mixed with 40 %
+#: white (7:1 on Streamlit's dark background, where the blue itself is 3.4:1); lines keep the
+#: blue, which reads as a mark (3:1 is enough for those)
+DARK_BLUE_TEXT = "#66AAD1"
 
 
 def for_dark(fig: go.Figure) -> go.Figure:
@@ -370,10 +374,16 @@ def for_dark(fig: go.Figure) -> go.Figure:
             mk = getattr(trace, "marker", None)
             if mk is not None and "color" in mk and str(mk.color).lower() == ink:
                 mk.color = DARK_INK
+        # words in the palette's blue (a run's note) read 3.4:1 on the dark background
+        font = getattr(trace, "textfont", None)
+        if font is not None and "color" in font and str(font.color).upper() == PALETTE[0]:
+            font.color = DARK_BLUE_TEXT
     # dark text on white label boxes, and dark threshold lines, drawn by some builders
     for note in out.layout.annotations:
         if str(note.font.color).lower() in _DARK_TEXT:
             note.font.color = DARK_INK
+        elif str(note.font.color).upper() == PALETTE[0]:
+            note.font.color = DARK_BLUE_TEXT
         bg = str(note.bgcolor).replace(" ", "")
         if bg.startswith("rgba(255,255,255,"):
             note.bgcolor = "rgba(14,17,23," + bg.split(",")[-1]

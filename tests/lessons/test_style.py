@@ -51,9 +51,10 @@ def test_for_dark_lightens_black_lines_only_and_leaves_the_original():
 
 
 def test_for_dark_turns_dark_labels_and_threshold_lines_light():
-    from lessons.ui.style import DARK_INK, for_dark
+    from lessons.ui.style import DARK_BLUE_TEXT, DARK_INK, for_dark
 
-    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], line={"color": PALETTE[0]}))
+    fig.add_scatter(x=[0], y=[0], mode="text", text=["diverged"], textfont={"color": PALETTE[0]})
     fig.add_annotation(
         x=0, y=0, text="1/f''", font={"color": "#333"}, bgcolor="rgba(255,255,255,0.8)"
     )
@@ -62,9 +63,11 @@ def test_for_dark_turns_dark_labels_and_threshold_lines_light():
     dark = for_dark(fig)
     a, b = dark.layout.annotations
     assert a.font.color == DARK_INK and a.bgcolor == "rgba(14,17,23,0.8)"
-    assert b.font.color == PALETTE[0]
+    assert b.font.color == DARK_BLUE_TEXT  # the palette's blue, as words: lighter
     assert dark.layout.shapes[0].line.color == DARK_INK
     assert fig.layout.annotations[0].font.color == "#333"
+    assert dark.data[0].line.color == PALETTE[0]  # a blue line stays the palette's blue
+    assert dark.data[1].textfont.color == DARK_BLUE_TEXT
 
 
 def test_styled_dicts_are_the_same_figure_as_style():
