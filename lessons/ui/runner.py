@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -126,21 +126,42 @@ class Ctx:
     body: Any  #: everything else, below
     answered: bool = False  #: the section's prediction has been made (or there is none)
     params: Any = None
-    _charts: list[str] = field(default_factory=list)
+    #: what identifies this section's figures besides the chart's key (set by the runner)
+    scope: tuple = ()
 
     def chart(
         self,
-        fig: go.Figure,
+        fig: go.Figure | Callable[[], go.Figure],
         *,
         key: str,
         caption: str,
         alt: str | None = None,
         data: pd.DataFrame | None = None,
         filename: str | None = None,
+        depends: Any = None,
     ) -> None:
         """A figure full width, its caption, a text alternative for screen readers (``alt``,
-        default: the caption) and, with ``data``, its CSV."""
-        widgets.chart(fig, key=key, caption=caption, data=data, filename=filename, alt=alt)
+        default: the caption) and, with ``data``, its CSV.
+
+        Give ``fig`` as a function that builds it (``lambda: figures.curve(r, big=...)``) and
+        it is built once for this view and kept, ready to send: what a figure shows follows
+        from the section's ``Params``, the prediction being made, lecture mode and the theme
+        (plus ``depends``, for anything else a builder reads), so a hall opening one link
+        builds it once, not a hundred times."""
+        if callable(fig):
+            ident = (*self.scope, key, self.params, self.answered, self.lecture, self.dark)
+            widgets.chart_built(
+                fig,
+                ident if depends is None else (*ident, depends),
+                key=key,
+                caption=caption,
+                data=data,
+                filename=filename,
+                alt=alt,
+                dark=self.dark,
+            )
+        else:
+            widgets.chart(fig, key=key, caption=caption, data=data, filename=filename, alt=alt)
 
     def verdicts(self, rows: Sequence[Row]) -> None:
         """One line per run: icon, label, kind, sentence."""
@@ -299,6 +320,7 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
     else:
         ctrl, top, ask, body = st.container(), st.container(), st.container(), st.container()
     ctx = Ctx(big, dark, top, ctrl, body, answered=_answered(section))
+    ctx.scope = (lesson.path, index)
     specs = list(F.fields(section.params).values())
     try:
         with ctrl:

@@ -8,10 +8,11 @@ import math
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -151,6 +152,48 @@ def chart(
     not change once it has been shown (build a new one), as ``st.cache_resource`` requires."""
     name = filename or key
     spec = _converted(fig, theme() == "dark")
+    st.plotly_chart(spec, width="stretch", config=plot_config(name), key=key, alt=alt or caption)
+    st.caption(caption)
+    if data is not None:
+        download_csv(data, f"{name}.csv", key=f"{key}_csv")
+
+
+#: figures built from a builder, ready to send: at most this many views' figures (each about
+#: a third of its figure's size, tens of KB), the most recently shown kept
+KEEP_BUILT = 256
+_built: OrderedDict[Any, _Converted] = OrderedDict()
+
+
+def chart_built(
+    build: Callable[[], go.Figure],
+    ident: Hashable,
+    *,
+    key: str,
+    caption: str,
+    dark: bool,
+    data: pd.DataFrame | None = None,
+    filename: str | None = None,
+    alt: str | None = None,
+) -> None:
+    """:func:`chart` for a figure given by its builder: built and converted once per
+    ``ident`` (everything the figure depends on), then sent as kept."""
+    try:
+        hash(ident)
+    except TypeError:  # something unhashable in the view's identity: build, do not keep
+        ident = None
+    with _lock:
+        spec = _built.get(ident) if ident is not None else None
+        if spec is not None:
+            _built.move_to_end(ident)
+    if spec is None:
+        fig = build()
+        spec = _Converted((for_dark(fig) if dark else fig).to_dict())
+        if ident is not None:
+            with _lock:
+                _built[ident] = spec
+                while len(_built) > KEEP_BUILT:
+                    _built.popitem(last=False)
+    name = filename or key
     st.plotly_chart(spec, width="stretch", config=plot_config(name), key=key, alt=alt or caption)
     st.caption(caption)
     if data is not None:

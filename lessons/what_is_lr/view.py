@@ -131,7 +131,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         left, right = st.columns([3, 2], gap="large")
         with left:
             ctx.chart(
-                ball_figure(r, big=ctx.lecture),
+                lambda: ball_figure(r, big=ctx.lecture),
                 key="w_chart",
                 caption=model.caption(r),
                 alt=model.alt(r),
