@@ -102,13 +102,12 @@ def halving_chart(r: Result, *, big: bool) -> go.Figure:
 
 
 def show(ctx: Ctx, p: Params, r: Result) -> None:
-    whole, close = search_figures(r, big=ctx.lecture)
     with ctx.top:
         note = model.range_note(r)
         if note:
             st.warning(note)
         ctx.chart(
-            whole,
+            lambda: search_figures(r, big=ctx.lecture)[0],
             key="cf_search",
             caption=model.search_caption(r),
             alt=model.search_alt(r),
@@ -123,7 +122,12 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             st.warning(note)
         st.markdown(model.pick_sentence(r))
         st.markdown("**Close-up of stage 2**")
-        ctx.chart(close, key="cf_close", caption=model.close_caption(r), alt=model.close_alt(r))
+        ctx.chart(
+            lambda: search_figures(r, big=ctx.lecture)[1],
+            key="cf_close",
+            caption=model.close_caption(r),
+            alt=model.close_alt(r),
+        )
         if r.full is not None:
             st.markdown(model.full_sentence(r))
         st.subheader("What it cost")
@@ -131,7 +135,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         for col, (label, value, delta) in zip(st.columns(len(mets)), mets, strict=True):
             col.metric(label, value, delta=delta, delta_color="inverse")
         ctx.chart(
-            cost_chart(r, big=ctx.lecture),
+            lambda: cost_chart(r, big=ctx.lecture),
             key="cf_cost",
             caption=model.cost_caption(r),
             alt=model.cost_alt(r),
@@ -144,7 +148,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             st.subheader("Successive halving: drop the losers early")
             st.markdown(model.halving_sentence(r))
             ctx.chart(
-                halving_chart(r, big=ctx.lecture),
+                lambda: halving_chart(r, big=ctx.lecture),
                 key="cf_halving_fig",
                 caption=model.halving_caption(r),
                 alt=model.halving_sentence(r),

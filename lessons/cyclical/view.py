@@ -98,7 +98,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         if info:
             st.info(info)
         ctx.chart(
-            schedule_figure(
+            lambda: schedule_figure(
                 r.lrs,
                 list(r.labels),
                 r.ipe,
@@ -119,7 +119,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         st.markdown(model.race_setup(r))
         h = r.history
         ctx.chart(
-            loss_figure(
+            lambda: loss_figure(
                 r.loss_x,
                 r.loss_y,
                 list(r.labels),
@@ -136,7 +136,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             filename="cyclical-training-loss",
         )
         ctx.chart(
-            accuracy_figure(
+            lambda: accuracy_figure(
                 [h.eval_iters / r.ipe] * h.K,
                 list(h.val_acc),
                 list(r.labels),

@@ -162,7 +162,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         left, right = st.columns(2, gap="medium")
         with left:
             ctx.chart(
-                figures.curve_figure(
+                lambda: figures.curve_figure(
                     r.xs,
                     r.fx,
                     r.path,
@@ -183,7 +183,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         with right:
             if r.shown:
                 ctx.chart(
-                    figures.loss_figure(
+                    lambda: figures.loss_figure(
                         r.loss,
                         list(r.labels),
                         f_min=r.f_min,
@@ -206,7 +206,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         st.subheader(model.RATE_TITLE)
         th = r.theory
         ctx.chart(
-            figures.rate_axis_figure(
+            lambda: figures.rate_axis_figure(
                 r.lrs,
                 list(r.labels),
                 fastest=th.fastest if th else None,

@@ -100,7 +100,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
     with ctx.top:
         st.markdown("**Loss while training**")
         ctx.chart(
-            loss_curve_figure(
+            lambda: loss_curve_figure(
                 curves.x,
                 curves.y,
                 labels,
@@ -131,7 +131,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         st.markdown("**Validation accuracy**")
         names = [lab + (" (diverged)" if h.diverged[j] else "") for j, lab in enumerate(labels)]
         ctx.chart(
-            metric_curve_figure(
+            lambda: metric_curve_figure(
                 h.eval_epochs, h.val_acc, names, chance=1.0 / r.n_classes, styles=runs, big=big
             ),
             key="fr_acc",
@@ -145,7 +145,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             titles, blank = model.region_titles(r)
             st.markdown("**What each model learned**")
             ctx.chart(
-                boundary_figure(
+                lambda: boundary_figure(
                     reg.gx,
                     reg.gy,
                     reg.proba,

@@ -162,7 +162,7 @@ def _try_it(ctx: Ctx, p: Params, r: Result) -> None:
         st.caption("Answer the question above to see the three runs.")
         return
     ctx.chart(
-        try_it_figure(
+        lambda: try_it_figure(
             r.history.eval_epochs,
             r.history.val_loss,
             model.try_labels(r),
