@@ -226,7 +226,7 @@ def train_show(ctx: Ctx, p: TrainParams, r: TrainResult) -> None:
             key="ad_rates",
             caption=model.rates_caption(r, panels),
             alt=model.rates_alt(r, panels),
-            data=model.trajectory_table(r),
+            data=lambda: model.trajectory_table(r),
             filename="hypergradient-rates",
         )
     with ctx.body:
@@ -243,7 +243,7 @@ def train_show(ctx: Ctx, p: TrainParams, r: TrainResult) -> None:
             key="ad_sensitivity",
             caption=model.sensitivity_caption(r),
             alt=r.sens.text.replace("**", ""),
-            data=model.sensitivity_table(r),
+            data=lambda: model.sensitivity_table(r),
             filename="hypergradient-sensitivity",
         )
         if r.sweep is not None:
@@ -254,7 +254,7 @@ def train_show(ctx: Ctx, p: TrainParams, r: TrainResult) -> None:
                 ),
                 key="ad_beta_sweep",
                 caption=caption,
-                data=model.sweep_table(r),
+                data=lambda: model.sweep_table(r),
                 filename="hypergradient-beta-sweep",
             )
         _cost(p)
@@ -328,7 +328,7 @@ def valley_show(ctx: Ctx, p: ValleyParams, r: ValleyResult) -> None:
                 key="ad_surface_rate",
                 caption=model.valley_rate_caption(r),
                 alt=model.valley_rate_alt(r),
-                data=model.valley_table(r),
+                data=lambda: model.valley_table(r),
                 filename="hypergradient-surface",
             )
     with ctx.body:

@@ -168,7 +168,7 @@ def _beliefs(ctx: Ctx, r: Result) -> None:
         key="cd_beliefs",
         caption=model.belief_caption(r),
         alt=model.belief_alt(r),
-        data=model.belief_table(r),
+        data=lambda: model.belief_table(r),
         filename="child-beliefs",
     )
 
@@ -210,7 +210,7 @@ def _rich(ctx: Ctx, r: Result) -> None:
             key="cd_pwhite",
             caption=model.P_DOG_CAPTION,
             alt=model.p_dog_alt(r),
-            data=model.feature_table(r),
+            data=lambda: model.feature_table(r),
             filename="child-features",
         )
     ctx.verdicts(model.feature_rows(r))

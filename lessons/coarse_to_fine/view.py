@@ -111,7 +111,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="cf_search",
             caption=model.search_caption(r),
             alt=model.search_alt(r),
-            data=model.search_table(r),
+            data=lambda: model.search_table(r),
             filename="coarse-to-fine",
         )
     with ctx.body:
@@ -139,7 +139,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="cf_cost",
             caption=model.cost_caption(r),
             alt=model.cost_alt(r),
-            data=model.cost_table(r),
+            data=lambda: model.cost_table(r),
             filename="search-cost",
         )
         st.markdown(model.cost_sentence(r))
@@ -152,7 +152,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
                 key="cf_halving_fig",
                 caption=model.halving_caption(r),
                 alt=model.halving_sentence(r),
-                data=model.halving_table(r),
+                data=lambda: model.halving_table(r),
                 filename="successive-halving",
             )
 

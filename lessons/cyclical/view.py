@@ -111,7 +111,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="cy_schedules",
             caption=model.schedule_caption(r),
             alt=model.schedule_alt(r),
-            data=model.rates_frame(r),
+            data=lambda: model.rates_frame(r),
             filename="cyclical-schedules",
         )
     with ctx.body:
@@ -132,7 +132,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="cy_loss",
             caption=model.loss_caption(r),
             alt=model.loss_alt(r),
-            data=model.loss_frame(r),
+            data=lambda: model.loss_frame(r),
             filename="cyclical-training-loss",
         )
         ctx.chart(
@@ -148,7 +148,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="cy_acc",
             caption=model.accuracy_caption(r),
             alt=model.accuracy_alt(r),
-            data=model.val_frame(r),
+            data=lambda: model.val_frame(r),
             filename="cyclical-validation",
         )
         st.markdown(model.race_headline(r))

@@ -177,7 +177,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
                 key="d1_curve",
                 caption=model.curve_caption(r),
                 alt=model.curve_alt(r),
-                data=model.table(p, r),
+                data=lambda: model.table(p, r),
                 filename="descent-1d",
             )
         with right:

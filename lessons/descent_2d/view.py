@@ -230,7 +230,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
                         key=CHART_KEYS[view],
                         caption=model.caption(r, view),
                         alt=model.alt(r, view),
-                        data=model.table(p, r),
+                        data=lambda: model.table(p, r),
                         filename="descent-2d-paths",
                     )
         st.subheader("What happened")

@@ -118,7 +118,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="fr_loss",
             caption=model.loss_caption(r, curves),
             alt=model.alt(r, runs, "Training loss against epoch"),
-            data=model.table(r, runs),
+            data=lambda: model.table(r, runs),
             filename="four-regimes-loss",
         )
         if not answered:
@@ -137,7 +137,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="fr_acc",
             caption=model.acc_caption(r),
             alt=model.alt(r, runs, "Validation accuracy against epoch"),
-            data=model.val_table(r, runs),
+            data=lambda: model.val_table(r, runs),
             filename="four-regimes-validation",
         )
         if r.regions is not None and answered:

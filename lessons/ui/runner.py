@@ -19,8 +19,11 @@ A lesson's entry file is then three lines::
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -136,7 +139,7 @@ class Ctx:
         key: str,
         caption: str,
         alt: str | None = None,
-        data: pd.DataFrame | None = None,
+        data: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
         filename: str | None = None,
         depends: Any = None,
     ) -> None:
@@ -341,7 +344,7 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
                 show_rows(section.rows(params, result))
             if section.data is not None:
                 widgets.download_csv(
-                    section.data(params, result),
+                    partial(section.data, params, result),
                     f"{section.data_name}.csv",
                     key=f"_csv_{lesson.info.url_path}_{index}",
                 )
@@ -370,9 +373,34 @@ def view_url(lesson: Lesson, params: Any) -> str:
     return f"{base}/{lesson.info.route}" + (f"?{q}" if q else "")
 
 
+#: generated code kept per view (the code depends on the section's Params only)
+KEEP_TAKEHOME = 128
+_takehome: OrderedDict[Any, TakeHome] = OrderedDict()
+_takehome_lock = threading.Lock()
+
+
+def _code(lesson: Lesson, section: Section, index: int, params: Any, result: Any) -> TakeHome:
+    ident = (lesson.path, index, params)
+    try:
+        hash(ident)
+    except TypeError:
+        return section.takehome(params, result)
+    with _takehome_lock:
+        th = _takehome.get(ident)
+        if th is not None:
+            _takehome.move_to_end(ident)
+            return th
+    th = section.takehome(params, result)
+    with _takehome_lock:
+        _takehome[ident] = th
+        while len(_takehome) > KEEP_TAKEHOME:
+            _takehome.popitem(last=False)
+    return th
+
+
 def _take_home(lesson: Lesson, section: Section, index: int, params: Any, result: Any) -> None:
     """The view as code: engine lines, PyTorch, and a notebook with both (built on click)."""
-    th: TakeHome = section.takehome(params, result)
+    th = _code(lesson, section, index, params, result)
     url = view_url(lesson, params)
     with st.expander("Take it home: this view as code", icon=":material/code:"):
         tabs = ["LR Lab's engine"] + ([th.torch_label] if th.torch is not None else [])

@@ -64,18 +64,24 @@ def preset_buttons(target: str, presets: Sequence[Preset], current: float) -> No
         )
 
 
-def _csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8")
+def _csv(df: pd.DataFrame | Callable[[], pd.DataFrame]) -> bytes:
+    table = df() if callable(df) else df
+    return table.to_csv(index=False).encode("utf-8")
 
 
 def download_csv(
-    df: pd.DataFrame, filename: str, *, key: str, label: str = "Download data (CSV)"
+    df: pd.DataFrame | Callable[[], pd.DataFrame],
+    filename: str,
+    *,
+    key: str,
+    label: str = "Download data (CSV)",
 ) -> None:
-    """A download button with the data behind a chart.
+    """A download button with the data behind a chart (``df``, or a function that makes it).
 
     The CSV is written only when the button is clicked (Streamlit's deferred download: ``data``
     is a callable), not on every run: writing every chart's CSV on every run cost more server
-    time than sending the page (bench/bench_load.py), and each open tab kept its bytes."""
+    time than sending the page (bench/bench_load.py), and each open tab kept its bytes; given
+    as a function, the table itself is made only then too."""
     st.download_button(
         label,
         partial(_csv, df),
@@ -141,7 +147,7 @@ def chart(
     *,
     key: str,
     caption: str,
-    data: pd.DataFrame | None = None,
+    data: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
     filename: str | None = None,
     alt: str | None = None,
 ) -> None:
@@ -171,7 +177,7 @@ def chart_built(
     key: str,
     caption: str,
     dark: bool,
-    data: pd.DataFrame | None = None,
+    data: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
     filename: str | None = None,
     alt: str | None = None,
 ) -> None:

@@ -135,7 +135,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
                 key="w_chart",
                 caption=model.caption(r),
                 alt=model.alt(r),
-                data=model.table(p, r),
+                data=lambda: model.table(p, r),
                 filename="ball-on-parabola",
             )
         with right:
