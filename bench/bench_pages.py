@@ -19,7 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from lessons.ui import fields as F  # noqa: E402
 from lessons.ui import pages  # noqa: E402
+from tests.lessons.lessons_index import lesson_of  # noqa: E402
 
 #: per page (url_path): the query parameters of its most expensive view
 EXPENSIVE: dict[str, dict[str, str | list[str]]] = {
@@ -93,7 +95,29 @@ def figure_bytes(at: AppTest) -> int:
     return total
 
 
-def run_page(info: pages.PageInfo, query: dict | None = None) -> tuple[float, float, int]:
+def _unseen(info: pages.PageInfo) -> tuple[str, object] | None:
+    """A widget of the page's first section and a value it has not had: (key, value)."""
+    lesson = lesson_of(info)
+    if lesson is None:
+        return None
+    params = lesson.sections[0].params
+    for spec in F.fields(params).values():
+        if spec.kind == "choice" and len(spec.options) > 2 and spec.default is not None:
+            others = [o for o in spec.options if o != spec.default]
+            return spec.key, others[len(others) // 2]
+        if spec.kind == "number" and spec.default is not None and spec.lo is not None:
+            v = (spec.lo + spec.hi) / 2
+            if spec.step:
+                v = spec.lo + round((v - spec.lo) / spec.step) * spec.step
+            v = int(v) if spec.integer else float(v)
+            if v != spec.default:
+                return spec.key, v
+    return None
+
+
+def run_page(
+    info: pages.PageInfo, query: dict | None = None
+) -> tuple[float, float, float | None, int]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()  # the default page first: it would remove another page's keys from the link
     for k, v in (query or {}).items():
@@ -109,22 +133,34 @@ def run_page(info: pages.PageInfo, query: dict | None = None) -> tuple[float, fl
         t0 = time.perf_counter()
         at.run()
         warm.append(time.perf_counter() - t0)
-    return cold, statistics.median(warm), figure_bytes(at)
+    size = figure_bytes(at)
+    miss = None  # a widget moved to a value not seen before: the cache misses
+    move = _unseen(info) if not query else None
+    if move is not None:
+        at.session_state[move[0]] = move[1]
+        t0 = time.perf_counter()
+        at.run()
+        miss = time.perf_counter() - t0
+        if at.exception:
+            raise RuntimeError(f"{info.url_path} after {move}: {at.exception[0].value}")
+    return cold, statistics.median(warm), miss, size
 
 
 def main() -> None:
     want = sys.argv[1] if len(sys.argv) > 1 else ""
     print(
-        f"{'page':28s} {'cold s':>8s} {'rerun s':>8s} {'figures KB':>11s}   (cpus={os.cpu_count()})"
+        f"{'page':28s} {'cold s':>8s} {'rerun s':>8s} {'miss s':>8s} {'figures KB':>11s}"
+        f"   (cpus={os.cpu_count()}; miss: a widget moved to a value not seen before)"
     )
     for info in pages.available():
         if want not in info.url_path:
             continue
-        cold, warm, size = run_page(info)
-        print(f"{info.url_path:28s} {cold:8.3f} {warm:8.3f} {size / 1024:11.1f}")
+        cold, warm, miss, size = run_page(info)
+        m = f"{miss:8.3f}" if miss is not None else f"{'-':>8s}"
+        print(f"{info.url_path:28s} {cold:8.3f} {warm:8.3f} {m} {size / 1024:11.1f}")
         if info.url_path in EXPENSIVE:
-            cold, warm, size = run_page(info, EXPENSIVE[info.url_path])
-            print(f"{'  (most expensive)':28s} {cold:8.3f} {warm:8.3f} {size / 1024:11.1f}")
+            cold, warm, _, size = run_page(info, EXPENSIVE[info.url_path])
+            print(f"{'  (most expensive)':28s} {cold:8.3f} {warm:8.3f} {'':8s} {size / 1024:11.1f}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ input can add a statement to the generated code.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -214,6 +215,7 @@ def kwargs(values: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str:
 MARKER = "# ---- snippet ----"
 
 
+@functools.lru_cache(maxsize=32)
 def read_template(name: str) -> tuple[str, tuple[str, ...]]:
     """``(code, import lines)`` of the template ``name`` in ``takehome/templates/``.
 

@@ -222,16 +222,16 @@ def train_show(ctx: Ctx, p: TrainParams, r: TrainResult) -> None:
         if note:
             st.info(note)
         ctx.chart(
-            rates_figure(r, panels, big=big),
+            lambda: rates_figure(r, panels, big=big),
             key="ad_rates",
             caption=model.rates_caption(r, panels),
             alt=model.rates_alt(r, panels),
-            data=model.trajectory_table(r),
+            data=lambda: model.trajectory_table(r),
             filename="hypergradient-rates",
         )
     with ctx.body:
         ctx.chart(
-            loss_figure(r, big=big),
+            lambda: loss_figure(r, big=big),
             key="ad_loss",
             caption=model.loss_caption(r),
             alt=model.loss_alt(r),
@@ -239,20 +239,22 @@ def train_show(ctx: Ctx, p: TrainParams, r: TrainResult) -> None:
         ctx.verdicts(model.rows(p, r))
         st.markdown(r.sens.text)
         ctx.chart(
-            sens_figure(r, big=big),
+            lambda: sens_figure(r, big=big),
             key="ad_sensitivity",
             caption=model.sensitivity_caption(r),
             alt=r.sens.text.replace("**", ""),
-            data=model.sensitivity_table(r),
+            data=lambda: model.sensitivity_table(r),
             filename="hypergradient-sensitivity",
         )
         if r.sweep is not None:
             caption, _ = model.sweep_words(r)
             ctx.chart(
-                beta_figure(r.sweep.betas, r.sweep.finals, model.labels(r), chosen=p.beta, big=big),
+                lambda: beta_figure(
+                    r.sweep.betas, r.sweep.finals, model.labels(r), chosen=p.beta, big=big
+                ),
                 key="ad_beta_sweep",
                 caption=caption,
-                data=model.sweep_table(r),
+                data=lambda: model.sweep_table(r),
                 filename="hypergradient-beta-sweep",
             )
         _cost(p)
@@ -311,23 +313,22 @@ def valley_figures(r: ValleyResult, *, big: bool) -> tuple[go.Figure, go.Figure]
 
 
 def valley_show(ctx: Ctx, p: ValleyParams, r: ValleyResult) -> None:
-    contour, rate = valley_figures(r, big=ctx.lecture)
     with ctx.top:
         left, right = st.columns(2, gap="medium")
         with left:
             ctx.chart(
-                contour,
+                lambda: valley_figures(r, big=ctx.lecture)[0],
                 key="ad_surface",
                 caption=model.contour_caption(r),
                 alt=model.contour_alt(r),
             )
         with right:
             ctx.chart(
-                rate,
+                lambda: valley_figures(r, big=ctx.lecture)[1],
                 key="ad_surface_rate",
                 caption=model.valley_rate_caption(r),
                 alt=model.valley_rate_alt(r),
-                data=model.valley_table(r),
+                data=lambda: model.valley_table(r),
                 filename="hypergradient-surface",
             )
     with ctx.body:

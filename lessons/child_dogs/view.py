@@ -156,20 +156,19 @@ def _strip(ctx: Ctx, r: Result) -> None:
 def _beliefs(ctx: Ctx, r: Result) -> None:
     rows = r.shown
     labels = model.labels(r)
-    fig = figures.belief_figure(
-        r.seq,
-        r.colour.belief[rows],
-        [labels[i] for i in rows],
-        r.colour.truth,
-        styles=rows,
-        big=ctx.lecture,
-    )
     ctx.chart(
-        fig,
+        lambda: figures.belief_figure(
+            r.seq,
+            r.colour.belief[rows],
+            [labels[i] for i in rows],
+            r.colour.truth,
+            styles=rows,
+            big=ctx.lecture,
+        ),
         key="cd_beliefs",
         caption=model.belief_caption(r),
         alt=model.belief_alt(r),
-        data=model.belief_table(r),
+        data=lambda: model.belief_table(r),
         filename="child-beliefs",
     )
 
@@ -192,7 +191,7 @@ def _rich(ctx: Ctx, r: Result) -> None:
     with left:
         st.markdown("**How much each feature says 'dog' to him**")
         ctx.chart(
-            figures.weights_figure(
+            lambda: figures.weights_figure(
                 r.seq, r.features.weights[0], model.FEATURES, labels[0], big=ctx.lecture
             ),
             key="cd_weights",
@@ -202,7 +201,7 @@ def _rich(ctx: Ctx, r: Result) -> None:
     with right:
         st.markdown("**Would he call a white dog a dog?**")
         ctx.chart(
-            figures.p_dog_figure(
+            lambda: figures.p_dog_figure(
                 r.features.p_white_dog[shown],
                 [labels[i] for i in shown],
                 styles=shown,
@@ -211,7 +210,7 @@ def _rich(ctx: Ctx, r: Result) -> None:
             key="cd_pwhite",
             caption=model.P_DOG_CAPTION,
             alt=model.p_dog_alt(r),
-            data=model.feature_table(r),
+            data=lambda: model.feature_table(r),
             filename="child-features",
         )
     ctx.verdicts(model.feature_rows(r))

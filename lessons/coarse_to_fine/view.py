@@ -102,17 +102,16 @@ def halving_chart(r: Result, *, big: bool) -> go.Figure:
 
 
 def show(ctx: Ctx, p: Params, r: Result) -> None:
-    whole, close = search_figures(r, big=ctx.lecture)
     with ctx.top:
         note = model.range_note(r)
         if note:
             st.warning(note)
         ctx.chart(
-            whole,
+            lambda: search_figures(r, big=ctx.lecture)[0],
             key="cf_search",
             caption=model.search_caption(r),
             alt=model.search_alt(r),
-            data=model.search_table(r),
+            data=lambda: model.search_table(r),
             filename="coarse-to-fine",
         )
     with ctx.body:
@@ -123,7 +122,12 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             st.warning(note)
         st.markdown(model.pick_sentence(r))
         st.markdown("**Close-up of stage 2**")
-        ctx.chart(close, key="cf_close", caption=model.close_caption(r), alt=model.close_alt(r))
+        ctx.chart(
+            lambda: search_figures(r, big=ctx.lecture)[1],
+            key="cf_close",
+            caption=model.close_caption(r),
+            alt=model.close_alt(r),
+        )
         if r.full is not None:
             st.markdown(model.full_sentence(r))
         st.subheader("What it cost")
@@ -131,11 +135,11 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         for col, (label, value, delta) in zip(st.columns(len(mets)), mets, strict=True):
             col.metric(label, value, delta=delta, delta_color="inverse")
         ctx.chart(
-            cost_chart(r, big=ctx.lecture),
+            lambda: cost_chart(r, big=ctx.lecture),
             key="cf_cost",
             caption=model.cost_caption(r),
             alt=model.cost_alt(r),
-            data=model.cost_table(r),
+            data=lambda: model.cost_table(r),
             filename="search-cost",
         )
         st.markdown(model.cost_sentence(r))
@@ -144,11 +148,11 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             st.subheader("Successive halving: drop the losers early")
             st.markdown(model.halving_sentence(r))
             ctx.chart(
-                halving_chart(r, big=ctx.lecture),
+                lambda: halving_chart(r, big=ctx.lecture),
                 key="cf_halving_fig",
                 caption=model.halving_caption(r),
                 alt=model.halving_sentence(r),
-                data=model.halving_table(r),
+                data=lambda: model.halving_table(r),
                 filename="successive-halving",
             )
 

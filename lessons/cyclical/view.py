@@ -98,7 +98,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         if info:
             st.info(info)
         ctx.chart(
-            schedule_figure(
+            lambda: schedule_figure(
                 r.lrs,
                 list(r.labels),
                 r.ipe,
@@ -111,7 +111,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="cy_schedules",
             caption=model.schedule_caption(r),
             alt=model.schedule_alt(r),
-            data=model.rates_frame(r),
+            data=lambda: model.rates_frame(r),
             filename="cyclical-schedules",
         )
     with ctx.body:
@@ -119,7 +119,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         st.markdown(model.race_setup(r))
         h = r.history
         ctx.chart(
-            loss_figure(
+            lambda: loss_figure(
                 r.loss_x,
                 r.loss_y,
                 list(r.labels),
@@ -132,11 +132,11 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="cy_loss",
             caption=model.loss_caption(r),
             alt=model.loss_alt(r),
-            data=model.loss_frame(r),
+            data=lambda: model.loss_frame(r),
             filename="cyclical-training-loss",
         )
         ctx.chart(
-            accuracy_figure(
+            lambda: accuracy_figure(
                 [h.eval_iters / r.ipe] * h.K,
                 list(h.val_acc),
                 list(r.labels),
@@ -148,7 +148,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="cy_acc",
             caption=model.accuracy_caption(r),
             alt=model.accuracy_alt(r),
-            data=model.val_frame(r),
+            data=lambda: model.val_frame(r),
             filename="cyclical-validation",
         )
         st.markdown(model.race_headline(r))

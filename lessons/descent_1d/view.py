@@ -162,7 +162,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         left, right = st.columns(2, gap="medium")
         with left:
             ctx.chart(
-                figures.curve_figure(
+                lambda: figures.curve_figure(
                     r.xs,
                     r.fx,
                     r.path,
@@ -177,13 +177,13 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
                 key="d1_curve",
                 caption=model.curve_caption(r),
                 alt=model.curve_alt(r),
-                data=model.table(p, r),
+                data=lambda: model.table(p, r),
                 filename="descent-1d",
             )
         with right:
             if r.shown:
                 ctx.chart(
-                    figures.loss_figure(
+                    lambda: figures.loss_figure(
                         r.loss,
                         list(r.labels),
                         f_min=r.f_min,
@@ -206,7 +206,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         st.subheader(model.RATE_TITLE)
         th = r.theory
         ctx.chart(
-            figures.rate_axis_figure(
+            lambda: figures.rate_axis_figure(
                 r.lrs,
                 list(r.labels),
                 fastest=th.fastest if th else None,

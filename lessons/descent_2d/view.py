@@ -226,11 +226,11 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             if tab.open and view == p.view:
                 with tab:
                     ctx.chart(
-                        figure(r, view, ctx.lecture),
+                        lambda view=view: figure(r, view, ctx.lecture),
                         key=CHART_KEYS[view],
                         caption=model.caption(r, view),
                         alt=model.alt(r, view),
-                        data=model.table(p, r),
+                        data=lambda: model.table(p, r),
                         filename="descent-2d-paths",
                     )
         st.subheader("What happened")
@@ -249,7 +249,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         if model.show_contraction(r):
             th = r.th
             ctx.chart(
-                contraction_figure(
+                lambda: contraction_figure(
                     th.eigenvalues,
                     r.lrs,
                     r.measured.tolist(),

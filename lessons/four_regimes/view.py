@@ -100,7 +100,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
     with ctx.top:
         st.markdown("**Loss while training**")
         ctx.chart(
-            loss_curve_figure(
+            lambda: loss_curve_figure(
                 curves.x,
                 curves.y,
                 labels,
@@ -118,7 +118,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             key="fr_loss",
             caption=model.loss_caption(r, curves),
             alt=model.alt(r, runs, "Training loss against epoch"),
-            data=model.table(r, runs),
+            data=lambda: model.table(r, runs),
             filename="four-regimes-loss",
         )
         if not answered:
@@ -131,13 +131,13 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         st.markdown("**Validation accuracy**")
         names = [lab + (" (diverged)" if h.diverged[j] else "") for j, lab in enumerate(labels)]
         ctx.chart(
-            metric_curve_figure(
+            lambda: metric_curve_figure(
                 h.eval_epochs, h.val_acc, names, chance=1.0 / r.n_classes, styles=runs, big=big
             ),
             key="fr_acc",
             caption=model.acc_caption(r),
             alt=model.alt(r, runs, "Validation accuracy against epoch"),
-            data=model.val_table(r, runs),
+            data=lambda: model.val_table(r, runs),
             filename="four-regimes-validation",
         )
         if r.regions is not None and answered:
@@ -145,7 +145,7 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             titles, blank = model.region_titles(r)
             st.markdown("**What each model learned**")
             ctx.chart(
-                boundary_figure(
+                lambda: boundary_figure(
                     reg.gx,
                     reg.gy,
                     reg.proba,

@@ -84,7 +84,7 @@ def _chart(ctx: Ctx, p: Params, r: Result) -> None:
         key="rt_chart",
         caption=model.chart_caption(r),
         alt=model.chart_alt(r),
-        data=model.data(p, r),
+        data=lambda: model.data(p, r),
         filename="range-test",
     )
 
@@ -162,7 +162,7 @@ def _try_it(ctx: Ctx, p: Params, r: Result) -> None:
         st.caption("Answer the question above to see the three runs.")
         return
     ctx.chart(
-        try_it_figure(
+        lambda: try_it_figure(
             r.history.eval_epochs,
             r.history.val_loss,
             model.try_labels(r),
@@ -173,7 +173,7 @@ def _try_it(ctx: Ctx, p: Params, r: Result) -> None:
         key="rt_try_chart",
         caption=model.try_caption(r),
         alt=model.try_alt(r),
-        data=model.try_data(r),
+        data=lambda: model.try_data(r),
         filename="range-test-try-it",
     )
     ctx.verdicts(model.try_rows(r))

@@ -10,6 +10,7 @@ lessons never see it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,8 +126,9 @@ POLL = PageInfo(
 )
 
 
+@functools.lru_cache(maxsize=1)
 def available() -> tuple[PageInfo, ...]:
-    """The pages whose module exists, in catalogue order."""
+    """The pages whose module exists, in catalogue order (looked up once per process)."""
     return tuple(p for p in LESSONS if p.exists)
 
 

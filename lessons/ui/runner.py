@@ -19,8 +19,11 @@ A lesson's entry file is then three lines::
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -126,21 +129,42 @@ class Ctx:
     body: Any  #: everything else, below
     answered: bool = False  #: the section's prediction has been made (or there is none)
     params: Any = None
-    _charts: list[str] = field(default_factory=list)
+    #: what identifies this section's figures besides the chart's key (set by the runner)
+    scope: tuple = ()
 
     def chart(
         self,
-        fig: go.Figure,
+        fig: go.Figure | Callable[[], go.Figure],
         *,
         key: str,
         caption: str,
         alt: str | None = None,
-        data: pd.DataFrame | None = None,
+        data: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
         filename: str | None = None,
+        depends: Any = None,
     ) -> None:
         """A figure full width, its caption, a text alternative for screen readers (``alt``,
-        default: the caption) and, with ``data``, its CSV."""
-        widgets.chart(fig, key=key, caption=caption, data=data, filename=filename, alt=alt)
+        default: the caption) and, with ``data``, its CSV.
+
+        Give ``fig`` as a function that builds it (``lambda: figures.curve(r, big=...)``) and
+        it is built once for this view and kept, ready to send: what a figure shows follows
+        from the section's ``Params``, the prediction being made, lecture mode and the theme
+        (plus ``depends``, for anything else a builder reads), so a hall opening one link
+        builds it once, not a hundred times."""
+        if callable(fig):
+            ident = (*self.scope, key, self.params, self.answered, self.lecture, self.dark)
+            widgets.chart_built(
+                fig,
+                ident if depends is None else (*ident, depends),
+                key=key,
+                caption=caption,
+                data=data,
+                filename=filename,
+                alt=alt,
+                dark=self.dark,
+            )
+        else:
+            widgets.chart(fig, key=key, caption=caption, data=data, filename=filename, alt=alt)
 
     def table(self, df: pd.DataFrame, *, decimals: dict[str, int] | None = None) -> None:
         """A table of numbers, without its index; ``decimals``: digits after the point per
@@ -316,6 +340,7 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
     else:
         ctrl, top, ask, body = st.container(), st.container(), st.container(), st.container()
     ctx = Ctx(big, dark, top, ctrl, body, answered=_answered(section))
+    ctx.scope = (lesson.path, index)
     specs = list(F.fields(section.params).values())
     try:
         with ctrl:
@@ -336,7 +361,7 @@ def _section(lesson: Lesson, section: Section, index: int) -> None:
                 show_rows(section.rows(params, result))
             if section.data is not None:
                 widgets.download_csv(
-                    section.data(params, result),
+                    partial(section.data, params, result),
                     f"{section.data_name}.csv",
                     key=f"_csv_{lesson.info.url_path}_{index}",
                 )
@@ -365,9 +390,34 @@ def view_url(lesson: Lesson, params: Any) -> str:
     return f"{base}/{lesson.info.route}" + (f"?{q}" if q else "")
 
 
+#: generated code kept per view (the code depends on the section's Params only)
+KEEP_TAKEHOME = 128
+_takehome: OrderedDict[Any, TakeHome] = OrderedDict()
+_takehome_lock = threading.Lock()
+
+
+def _code(lesson: Lesson, section: Section, index: int, params: Any, result: Any) -> TakeHome:
+    ident = (lesson.path, index, params)
+    try:
+        hash(ident)
+    except TypeError:
+        return section.takehome(params, result)
+    with _takehome_lock:
+        th = _takehome.get(ident)
+        if th is not None:
+            _takehome.move_to_end(ident)
+            return th
+    th = section.takehome(params, result)
+    with _takehome_lock:
+        _takehome[ident] = th
+        while len(_takehome) > KEEP_TAKEHOME:
+            _takehome.popitem(last=False)
+    return th
+
+
 def _take_home(lesson: Lesson, section: Section, index: int, params: Any, result: Any) -> None:
     """The view as code: engine lines, PyTorch, and a notebook with both (built on click)."""
-    th: TakeHome = section.takehome(params, result)
+    th = _code(lesson, section, index, params, result)
     url = view_url(lesson, params)
     with st.expander("Take it home: this view as code", icon=":material/code:"):
         tabs = ["LR Lab's engine"] + ([th.torch_label] if th.torch is not None else [])

@@ -8,10 +8,11 @@ import math
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -63,18 +64,24 @@ def preset_buttons(target: str, presets: Sequence[Preset], current: float) -> No
         )
 
 
-def _csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8")
+def _csv(df: pd.DataFrame | Callable[[], pd.DataFrame]) -> bytes:
+    table = df() if callable(df) else df
+    return table.to_csv(index=False).encode("utf-8")
 
 
 def download_csv(
-    df: pd.DataFrame, filename: str, *, key: str, label: str = "Download data (CSV)"
+    df: pd.DataFrame | Callable[[], pd.DataFrame],
+    filename: str,
+    *,
+    key: str,
+    label: str = "Download data (CSV)",
 ) -> None:
-    """A download button with the data behind a chart.
+    """A download button with the data behind a chart (``df``, or a function that makes it).
 
     The CSV is written only when the button is clicked (Streamlit's deferred download: ``data``
     is a callable), not on every run: writing every chart's CSV on every run cost more server
-    time than sending the page (bench/bench_load.py), and each open tab kept its bytes."""
+    time than sending the page (bench/bench_load.py), and each open tab kept its bytes; given
+    as a function, the table itself is made only then too."""
     st.download_button(
         label,
         partial(_csv, df),
@@ -140,7 +147,7 @@ def chart(
     *,
     key: str,
     caption: str,
-    data: pd.DataFrame | None = None,
+    data: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
     filename: str | None = None,
     alt: str | None = None,
 ) -> None:
@@ -151,6 +158,48 @@ def chart(
     not change once it has been shown (build a new one), as ``st.cache_resource`` requires."""
     name = filename or key
     spec = _converted(fig, theme() == "dark")
+    st.plotly_chart(spec, width="stretch", config=plot_config(name), key=key, alt=alt or caption)
+    st.caption(caption)
+    if data is not None:
+        download_csv(data, f"{name}.csv", key=f"{key}_csv")
+
+
+#: figures built from a builder, ready to send: at most this many views' figures (each about
+#: a third of its figure's size, tens of KB), the most recently shown kept
+KEEP_BUILT = 256
+_built: OrderedDict[Any, _Converted] = OrderedDict()
+
+
+def chart_built(
+    build: Callable[[], go.Figure],
+    ident: Hashable,
+    *,
+    key: str,
+    caption: str,
+    dark: bool,
+    data: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+    filename: str | None = None,
+    alt: str | None = None,
+) -> None:
+    """:func:`chart` for a figure given by its builder: built and converted once per
+    ``ident`` (everything the figure depends on), then sent as kept."""
+    try:
+        hash(ident)
+    except TypeError:  # something unhashable in the view's identity: build, do not keep
+        ident = None
+    with _lock:
+        spec = _built.get(ident) if ident is not None else None
+        if spec is not None:
+            _built.move_to_end(ident)
+    if spec is None:
+        fig = build()
+        spec = _Converted((for_dark(fig) if dark else fig).to_dict())
+        if ident is not None:
+            with _lock:
+                _built[ident] = spec
+                while len(_built) > KEEP_BUILT:
+                    _built.popitem(last=False)
+    name = filename or key
     st.plotly_chart(spec, width="stretch", config=plot_config(name), key=key, alt=alt or caption)
     st.caption(caption)
     if data is not None:

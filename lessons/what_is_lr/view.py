@@ -131,11 +131,11 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         left, right = st.columns([3, 2], gap="large")
         with left:
             ctx.chart(
-                ball_figure(r, big=ctx.lecture),
+                lambda: ball_figure(r, big=ctx.lecture),
                 key="w_chart",
                 caption=model.caption(r),
                 alt=model.alt(r),
-                data=model.table(p, r),
+                data=lambda: model.table(p, r),
                 filename="ball-on-parabola",
             )
         with right:

@@ -1,22 +1,30 @@
-"""Every lesson's model imports neither Streamlit nor plotly (usable from a notebook)."""
+"""Every lesson's model imports neither Streamlit nor plotly (usable from a notebook).
+
+One fresh interpreter imports every model; if Streamlit or plotly came along, each model is
+then imported alone to name the one that pulled it in."""
 
 import subprocess
 import sys
 
-import pytest
-
 from tests.lessons.apptest import ROOT
 from tests.lessons.lessons_index import model_modules
 
+UI = ("streamlit", "plotly")
 
-@pytest.mark.parametrize("module", model_modules())
-def test_model_imports_no_ui(module):
+
+def ui_imported_by(modules: list[str]) -> str:
     code = (
-        f"import sys, {module}\n"
-        "bad = sorted(m for m in ('streamlit', 'plotly') if m in sys.modules)\n"
-        "print(','.join(bad))"
+        f"import sys, {', '.join(modules)}; print(','.join(m for m in {UI!r} if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == "", f"{module} imports {out.stdout.strip()}"
+    return out.stdout.strip()
+
+
+def test_every_model_imports_no_ui():
+    modules = model_modules()
+    assert len(modules) >= 9
+    if ui_imported_by(modules):
+        culprits = {m: ui_imported_by([m]) for m in modules}
+        raise AssertionError({m: ui for m, ui in culprits.items() if ui})

@@ -234,7 +234,7 @@ def test_the_student_page_never_shows_counts_or_the_answer_before_the_reveal(db)
     for i in range(3):
         classroom.vote(db, key.code, f"student-{i:04d}", index=2, option=2, now=now())
     at = student({"room": key.code})
-    body = texts(at)
+    body = texts(at).replace(key.display, "").replace(key.code, "")  # the code may hold a 3
     assert "right answer" not in body and "3" not in body.replace("Step 3", "")
     assert not at.get("plotly_chart")
 
