@@ -21,13 +21,14 @@ import os
 import time
 from pathlib import Path
 
+# imported outright: in requirements-dev.txt, so a missing one fails the run instead of
+# skipping the browser test unseen
+import axe_playwright_python.sync_playwright as axe_api  # noqa: E402
+import playwright.sync_api as sync_api  # noqa: E402
 import pytest
 
 from lessons.ui import pages
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, settled, streamlit_server, wait_for_app
-
-sync_api = pytest.importorskip("playwright.sync_api")
-axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 SHOTS = Path(__file__).parent / "screenshots"
 LAPTOP, PHONE, PROJECTOR = (1280, 900), (390, 844), (1280, 720)

@@ -19,13 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import playwright.sync_api as sync_api  # noqa: E402  (requirements-dev: never skipped)
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.classroom import pg
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, streamlit_servers, wait_for_app
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 SHOTS = Path(__file__).parent / "screenshots" / "poll"
 TEACHER = {"width": 1280, "height": 720}
