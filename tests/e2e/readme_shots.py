@@ -57,14 +57,9 @@ def main() -> None:
         teacher.goto(f"{base}/?lecture=true")
         wait_for_app(teacher)
         teacher.get_by_role("button", name="Start a class poll").click()
-        teacher.get_by_text("answers so far").first.wait_for(timeout=30_000)
-        link = teacher.evaluate(
-            "() => Array.from(document.querySelectorAll('a, code'))"
-            ".map(e => e.href || e.textContent).find(t => t && t.includes('/poll?room='))"
-        )
-        if not link:
-            sys.exit("poll: no student link on the teacher's screen")
-        link = link if link.startswith("http") else f"{base}/{link.split('/', 3)[-1]}"
+        code = teacher.locator(".lrlab-poll-code")
+        code.wait_for(timeout=30_000)
+        link = f"{base}/poll?room={code.inner_text().replace('-', '').strip()}"
         phone = None
         for choice in (2, 2, 1):
             phone = browser.new_context(viewport=PHONE, device_scale_factor=1).new_page()
@@ -73,8 +68,14 @@ def main() -> None:
             phone.get_by_role("button").filter(has_text="lr = ").nth(choice).click()
             phone.get_by_text("Your answer").first.wait_for(timeout=30_000)
             check(phone, "poll phone")
-        teacher.get_by_text("3 answers so far").first.wait_for(timeout=30_000)
-        teacher.get_by_text("answers so far").first.scroll_into_view_if_needed()
+        teacher.wait_for_function(
+            "() => (document.querySelector('.lrlab-poll-count') || {}).textContent"
+            "?.trim().startsWith('3 ')",
+            timeout=30_000,
+        )
+        teacher.get_by_text("Show the answers").click()
+        teacher.locator(".st-key-lrlab_poll_panel .main-svg").first.wait_for(timeout=15_000)
+        teacher.locator(".st-key-lrlab_poll_panel").scroll_into_view_if_needed()
         check(teacher, "poll teacher")
         total += shoot(teacher, "poll-teacher")
         total += shoot(phone, "poll-phone")
