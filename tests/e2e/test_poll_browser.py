@@ -1,6 +1,6 @@
 """The class poll in a real browser, across two app servers sharing one PostgreSQL database.
 
-Server A serves the teacher (1280x720, lecture mode), server B two students' phones
+Server A serves the teacher (1280x720, lecture mode), server B three students' phones
 (390x844): the students vote on B and the teacher's live tally on A counts them; the teacher's
 Reveal on A reaches the phones on B. Screenshots go to ``tests/e2e/screenshots/poll/``.
 
@@ -115,33 +115,32 @@ def test_students_on_one_server_vote_and_the_teacher_on_another_sees_it(browser,
     assert set(teacher.url.split("?", 1)[1].split("&")) <= {"lecture=true"}
 
     phones = []
-    # two phones: two tabs of one mobile browser context (its cache holds the app's scripts
-    # once); each tab is its own Streamlit session and carries its own voter token. (A reload
-    # keeps a vote: tests/lessons/test_poll.py, without a browser.)
-    phone_ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    # three students, each a browser context of their own (a phone's own browser); a reload
+    # keeping a vote is checked without a browser (tests/lessons/test_poll.py)
     try:
-        for _ in range(2):  # the phones open the link at the same time
-            page = phone_ctx.new_page()
+        for _ in range(3):  # the phones open the link at the same time
+            ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+            page = ctx.new_page()
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{b}/poll?room={code}", wait_until="commit")
-            phones.append((phone_ctx, page))
+            phones.append((ctx, page))
         for _, page in phones:
             page.get_by_role("button", name="lr = 1", exact=False).first.wait_for(timeout=30_000)
         shot(phones[0][1], "phone-question")
         for i, (_, page) in enumerate(phones):
-            page.get_by_role("button").filter(has_text=["lr = 0.1", "lr = 1"][i]).click()
+            page.get_by_role("button").filter(has_text=["lr = 0.1", "lr = 1", "lr = 1"][i]).click()
             page.get_by_text("Your answer:").wait_for(timeout=15_000)
             assert "v=" in page.url  # the voter token, in the student's own address
         shot(phones[0][1], "phone-voted")
         # server A's live tally counts the votes cast through server B (refresh every 2 s)
         teacher.wait_for_function(
             "() => (document.querySelector('.lrlab-poll-count') || {}).textContent"
-            "?.trim().startsWith('2 ')",
+            "?.trim().startsWith('3 ')",
             timeout=15_000,
         )
         teacher.get_by_text("Show the answers").click()
         teacher.locator(".st-key-lrlab_poll_panel .main-svg").first.wait_for(timeout=15_000)
-        shot(teacher, "teacher-two-votes")
+        shot(teacher, "teacher-three-votes")
         teacher.get_by_role("button", name="Reveal").click()
         teacher.get_by_text("The answer is").wait_for(timeout=30_000)
         for _, page in phones:  # the reveal reaches every phone
@@ -153,5 +152,6 @@ def test_students_on_one_server_vote_and_the_teacher_on_another_sees_it(browser,
             assert page.get_by_test_id("stException").count() == 0
         assert not errors
     finally:
-        phone_ctx.close()
+        for ctx, _ in phones:
+            ctx.close()
         teacher_ctx.close()
