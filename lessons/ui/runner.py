@@ -415,45 +415,63 @@ def _code(lesson: Lesson, section: Section, index: int, params: Any, result: Any
     return th
 
 
+def take_home_key(lesson: Lesson, index: int) -> str:
+    """The Take it home panel's key: its open state is in ``st.session_state`` under it."""
+    return f"_th_{lesson.info.url_path}_{index}"
+
+
 def _take_home(lesson: Lesson, section: Section, index: int, params: Any, result: Any) -> None:
-    """The view as code: engine lines, PyTorch, and a notebook with both (built on click)."""
+    """The view as code: engine lines, PyTorch, and a notebook with both (built on click).
+
+    The code is drawn only while the panel is open (opening it reruns the section): two
+    syntax-highlighted listings cost a browser about 15% of a lesson's drawing time, on every
+    view, for a panel most visits never open."""
+    key = take_home_key(lesson, index)
+    with st.expander(
+        "Take it home: this view as code", icon=":material/code:", key=key, on_change="rerun"
+    ):
+        if st.session_state.get(key):
+            _take_home_body(lesson, section, index, params, result)
+
+
+def _take_home_body(lesson: Lesson, section: Section, index: int, params: Any, result: Any) -> None:
+    """The open panel: the code in tabs, and the notebook download."""
     th = _code(lesson, section, index, params, result)
     url = view_url(lesson, params)
-    with st.expander("Take it home: this view as code", icon=":material/code:"):
-        tabs = ["LR Lab's engine"] + ([th.torch_label] if th.torch is not None else [])
-        panes = st.tabs(tabs)
-        with panes[0]:
-            st.caption("Recomputes this view's numbers in a notebook or script (same seed).")
-            st.code(th.engine.source, language="python")
-        if th.torch is not None:
-            with panes[1]:
-                needs = ", ".join(sorted(set(th.torch.requires))) or "torch"
-                st.caption(f"The same in PyTorch (needs `pip install {needs}`).")
-                st.code(th.torch.source, language="python")
-                for note in th.torch.notes:
-                    st.caption(note)
+    tabs = ["LR Lab's engine"] + ([th.torch_label] if th.torch is not None else [])
+    panes = st.tabs(tabs)
+    with panes[0]:
+        st.caption("Recomputes this view's numbers in a notebook or script (same seed).")
+        st.code(th.engine.source, language="python")
+    if th.torch is not None:
+        with panes[1]:
+            needs = ", ".join(sorted(set(th.torch.requires))) or "torch"
+            st.caption(f"The same in PyTorch (needs `pip install {needs}`).")
+            st.code(th.torch.source, language="python")
+            for note in th.torch.notes:
+                st.caption(note)
 
-        def notebook() -> str:
-            from takehome import notebook_json
+    def notebook() -> str:
+        from takehome import notebook_json
 
-            return notebook_json(
-                title=lesson.info.title,
-                url=url if url.startswith("http") else None,
-                engine=th.engine,
-                torch=th.torch,
-            )
-
-        st.download_button(
-            "Download as a Jupyter notebook",
-            notebook,
-            file_name=f"lr-lab-{lesson.info.url_path}"
-            + (f"-{index + 1}" if len(lesson.sections) > 1 else "")
-            + ".ipynb",
-            mime="application/x-ipynb+json",
-            key=f"_nb_{lesson.info.url_path}_{index}",
-            icon=":material/download:",
-            on_click="ignore",
+        return notebook_json(
+            title=lesson.info.title,
+            url=url if url.startswith("http") else None,
+            engine=th.engine,
+            torch=th.torch,
         )
+
+    st.download_button(
+        "Download as a Jupyter notebook",
+        notebook,
+        file_name=f"lr-lab-{lesson.info.url_path}"
+        + (f"-{index + 1}" if len(lesson.sections) > 1 else "")
+        + ".ipynb",
+        mime="application/x-ipynb+json",
+        key=f"_nb_{lesson.info.url_path}_{index}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 
 def _values(params: Any) -> list[Any]:

@@ -441,3 +441,18 @@ def test_a_chart_tab_draws_when_opened_and_goes_into_the_link(laptop_tab):
         visit(page, *PARKED)
     finally:
         page.remove_listener("pageerror", on_error)
+
+
+def test_take_it_home_draws_its_code_when_opened(laptop_tab):
+    """The Take it home panel draws no code while closed (a browser highlights none on every
+    view); a click opens it, the section reruns and the code appears, with no exception."""
+    page = laptop_tab
+    page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
+    visit(page, *PARKED)
+    visit(page, "/descent-1d", "Descent in 1-D")
+    assert page.locator("[data-testid=stCode]").count() == 0
+    page.get_by_text("Take it home: this view as code").first.click()
+    page.locator("[data-testid=stCode]").first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    assert "run_descent" in page.locator("[data-testid=stCode]").first.inner_text()
+    visit(page, *PARKED)

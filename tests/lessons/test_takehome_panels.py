@@ -99,3 +99,29 @@ def test_the_engine_code_runs_at_the_defaults(info, section):
     ns: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(th.engine.source, f"<{info.url_path}>", "exec"), ns)  # noqa: S102
+
+
+def test_the_panel_draws_the_views_code_only_when_opened():
+    """On a page (Descent in 1-D, through the real entry point): closed, the panel holds no
+    code (a browser draws none); opened (its state in ``st.session_state``, as a click sets
+    it), it shows this view's engine and PyTorch code, as the model builds them for the
+    link's settings, and the notebook download."""
+    from lessons.descent_1d import model, view
+    from lessons.ui.runner import take_home_key
+    from tests.lessons.apptest import assert_ok, open_page
+
+    query = {"d1_lr1": "0.05", "d1_steps": "50"}
+    at = open_page("lessons/descent_1d/page.py", query)
+    assert [e.label for e in at.expander if "Take it home" in e.label]
+    assert not at.code
+    assert not [b for b in at.get("download_button") if "notebook" in b.proto.label]
+
+    at.session_state[take_home_key(view.LESSON, 0)] = True
+    at.run()
+    assert_ok(at)
+    p, _ = F.from_query(model.Params, {k: [v] for k, v in query.items()})
+    th = model.takehome(p, model.compute(p))
+    shown = [c.value.strip() for c in at.code]  # st.code drops the final newline
+    assert th.engine.source.strip() in shown
+    assert th.torch is not None and th.torch.source.strip() in shown
+    assert [b for b in at.get("download_button") if "notebook" in b.proto.label]
