@@ -9,7 +9,7 @@ from lessons.child_dogs import figures, model
 from lessons.child_dogs.model import Params, Result
 from lessons.ui import controls, widgets
 from lessons.ui.fields import field_of
-from lessons.ui.runner import Ctx, Lesson, Section
+from lessons.ui.runner import Ctx, Lesson
 
 PATH = "lessons/child_dogs/page.py"
 LR = field_of(Params, "lr")
@@ -244,20 +244,10 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         _last_step(r)
 
 
-LESSON = Lesson(
-    path=PATH,
-    intro=model.INTRO,
-    lecture_intro=model.LECTURE_INTRO,
-    narrative=model.NARRATIVE,
-    sections=(
-        Section(
-            params=Params,
-            compute=model.compute,
-            controls=read_controls,
-            show=show,
-            question=model.question,
-            quiz_key="cd_quiz",
-            takehome=model.takehome,
-        ),
-    ),
+LESSON = Lesson.of_model(
+    PATH,
+    model,
+    controls=read_controls,
+    show=show,
+    quiz_key="cd_quiz",
 )

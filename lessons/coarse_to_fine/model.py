@@ -983,6 +983,12 @@ INTRO = (
     "decade on all the data. Cheap pruning first, precision later; the cost is counted in "
     "training examples processed."
 )
+#: the one sentence under the title in lecture mode
+LECTURE_INTRO = (
+    "Stage 1 tries one rate per decade, briefly, on a subset; stage 2 refines "
+    "inside the best decade on all the data."
+)
+
 NARRATIVE = (
     "- **Don't start with the whole dataset.** A rate that is 100 times too small or too "
     "large shows it within a few epochs on a fifth of the data: stage 1 spends little to "

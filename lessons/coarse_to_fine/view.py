@@ -13,7 +13,7 @@ from lessons.coarse_to_fine.figures import cost_figure, halving_figure, search_f
 from lessons.coarse_to_fine.model import Params, Result
 from lessons.ui import controls
 from lessons.ui.fields import field_of
-from lessons.ui.runner import Ctx, Lesson, Section
+from lessons.ui.runner import Ctx, Lesson
 
 PATH = "lessons/coarse_to_fine/page.py"
 
@@ -157,22 +157,11 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             )
 
 
-LESSON = Lesson(
-    path=PATH,
-    intro=model.INTRO,
-    lecture_intro="Stage 1 tries one rate per decade, briefly, on a subset; stage 2 refines "
-    "inside the best decade on all the data.",
-    narrative=model.NARRATIVE,
-    sections=(
-        Section(
-            params=Params,
-            compute=model.compute,
-            controls=read_controls,
-            show=show,
-            question=model.question,
-            quiz_key="cf_quiz",
-            cache_entries=48,
-            takehome=model.takehome,
-        ),
-    ),
+LESSON = Lesson.of_model(
+    PATH,
+    model,
+    controls=read_controls,
+    show=show,
+    quiz_key="cf_quiz",
+    cache_entries=48,
 )

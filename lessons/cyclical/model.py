@@ -72,6 +72,12 @@ INTRO = (
     "test found: up to the largest rate that still trains, back down to the smallest that "
     "makes progress, again and again. Does it train faster than a constant rate?"
 )
+#: the one sentence under the title in lecture mode
+LECTURE_INTRO = (
+    "Let the learning rate **cycle** between the range test's bounds: does it "
+    "train faster than a constant rate?"
+)
+
 NARRATIVE = (
     "- **Smith's recipe** (Cyclical Learning Rates, 2017): find a lower and an upper bound with "
     "the range test, then let the rate climb from one to the other and back in straight lines, "

@@ -10,7 +10,7 @@ from lessons.cyclical.figures import accuracy_figure, loss_figure, schedule_figu
 from lessons.cyclical.model import Params, Result
 from lessons.ui import controls, pages
 from lessons.ui.fields import field_of
-from lessons.ui.runner import Ctx, Lesson, Section
+from lessons.ui.runner import Ctx, Lesson
 
 PATH = "lessons/cyclical/page.py"
 RANGE_TEST_PATH = "lessons/range_test/page.py"
@@ -157,24 +157,13 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         ctx.table(model.table(r))
 
 
-LESSON = Lesson(
-    path=PATH,
-    intro=model.INTRO,
-    lecture_intro="Let the learning rate **cycle** between the range test's bounds: does it "
-    "train faster than a constant rate?",
-    narrative=model.NARRATIVE,
-    sections=(
-        Section(
-            params=Params,
-            compute=model.compute,
-            controls=read_controls,
-            show=show,
-            question=model.question,
-            quiz_key="cy_quiz",
-            data=lambda p, r: model.table_csv(r),
-            data_name="cyclical-final-numbers",
-            cache_entries=32,
-            takehome=model.takehome,
-        ),
-    ),
+LESSON = Lesson.of_model(
+    PATH,
+    model,
+    controls=read_controls,
+    show=show,
+    quiz_key="cy_quiz",
+    data=lambda p, r: model.table_csv(r),
+    data_name="cyclical-final-numbers",
+    cache_entries=32,
 )

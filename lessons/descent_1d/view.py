@@ -9,7 +9,7 @@ from lessons.descent_1d.model import Params, Result
 from lessons.ui import controls, widgets
 from lessons.ui import fields as F
 from lessons.ui.fields import field_of
-from lessons.ui.runner import Ctx, Lesson, Section
+from lessons.ui.runner import Ctx, Lesson
 
 PATH = "lessons/descent_1d/page.py"
 FIELDS = F.fields(Params)
@@ -225,19 +225,10 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             st.markdown(table)
 
 
-LESSON = Lesson(
-    path=PATH,
-    intro=model.INTRO,
-    narrative=model.NARRATIVE,
-    sections=(
-        Section(
-            params=Params,
-            compute=model.compute,
-            controls=read_controls,
-            show=show,
-            question=model.question,
-            quiz_key="d1_quiz",
-            takehome=model.takehome,
-        ),
-    ),
+LESSON = Lesson.of_model(
+    PATH,
+    model,
+    controls=read_controls,
+    show=show,
+    quiz_key="d1_quiz",
 )

@@ -21,7 +21,7 @@ from lessons.descent_2d.figures import (
 from lessons.descent_2d.model import CUSTOM, Params, Result
 from lessons.ui import controls, widgets
 from lessons.ui.fields import field_of, fields
-from lessons.ui.runner import Ctx, Lesson, Section
+from lessons.ui.runner import Ctx, Lesson
 
 PATH = "lessons/descent_2d/page.py"
 
@@ -266,21 +266,11 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
         st.markdown(model.agreement(r))
 
 
-LESSON = Lesson(
-    path=PATH,
-    intro=model.INTRO,
-    lecture_intro=model.LECTURE_INTRO,
-    narrative=model.NARRATIVE,
-    sections=(
-        Section(
-            params=Params,
-            compute=model.compute,
-            controls=read,
-            show=show,
-            question=model.question,
-            quiz_key="d2_quiz",
-            cache_entries=64,
-            takehome=model.takehome,
-        ),
-    ),
+LESSON = Lesson.of_model(
+    PATH,
+    model,
+    controls=read,
+    show=show,
+    quiz_key="d2_quiz",
+    cache_entries=64,
 )

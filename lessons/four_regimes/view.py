@@ -14,7 +14,7 @@ from lessons.four_regimes.figures import boundary_figure, loss_curve_figure, met
 from lessons.four_regimes.model import Params, Result
 from lessons.ui import controls, widgets
 from lessons.ui.fields import field_of, fields
-from lessons.ui.runner import Ctx, Lesson, Section
+from lessons.ui.runner import Ctx, Lesson
 
 PATH = "lessons/four_regimes/page.py"
 
@@ -162,21 +162,11 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
             )
 
 
-LESSON = Lesson(
-    path=PATH,
-    intro=model.INTRO,
-    lecture_intro=model.LECTURE_INTRO,
-    narrative=model.NARRATIVE,
-    sections=(
-        Section(
-            params=Params,
-            compute=model.compute,
-            controls=read,
-            show=show,
-            question=model.question,
-            quiz_key="fr_quiz",
-            cache_entries=24,
-            takehome=model.takehome,
-        ),
-    ),
+LESSON = Lesson.of_model(
+    PATH,
+    model,
+    controls=read,
+    show=show,
+    quiz_key="fr_quiz",
+    cache_entries=24,
 )

@@ -93,6 +93,12 @@ INTRO = (
     "the steps are too small to matter and the loss stays flat; then it starts to fall; at some "
     "rate it stops falling, turns ragged and shoots up. Those two turning points are the bounds."
 )
+#: the one sentence under the title in lecture mode
+LECTURE_INTRO = (
+    "The **range test** raises the learning rate after every minibatch and "
+    "watches the loss: where it starts to fall and where it turns ragged are the bounds."
+)
+
 NARRATIVE = (
     "- **Read the chart from left to right.** Grey dots are the batch losses, the thick line "
     "their smoothed average. Flat (too small), falling (useful), ragged and rising (too large): "

@@ -10,7 +10,7 @@ from lessons.range_test.figures import accuracy_figure, range_test_figure, try_i
 from lessons.range_test.model import Params, Result
 from lessons.ui import controls, pages
 from lessons.ui.fields import field_of
-from lessons.ui.runner import Ctx, Lesson, Section
+from lessons.ui.runner import Ctx, Lesson
 
 PATH = "lessons/range_test/page.py"
 CYCLICAL_PATH = "lessons/cyclical/page.py"
@@ -180,22 +180,11 @@ def _try_it(ctx: Ctx, p: Params, r: Result) -> None:
     st.table(model.try_table(r))
 
 
-LESSON = Lesson(
-    path=PATH,
-    intro=model.INTRO,
-    lecture_intro="The **range test** raises the learning rate after every minibatch and "
-    "watches the loss: where it starts to fall and where it turns ragged are the bounds.",
-    narrative=model.NARRATIVE,
-    sections=(
-        Section(
-            params=Params,
-            compute=model.compute,
-            controls=read_controls,
-            show=show,
-            question=model.question,
-            quiz_key="rt_quiz",
-            cache_entries=48,
-            takehome=model.takehome,
-        ),
-    ),
+LESSON = Lesson.of_model(
+    PATH,
+    model,
+    controls=read_controls,
+    show=show,
+    quiz_key="rt_quiz",
+    cache_entries=48,
 )

@@ -117,6 +117,43 @@ class Lesson:
     def info(self) -> pages.PageInfo:
         return pages.by_path(self.path)
 
+    @classmethod
+    def of_model(
+        cls,
+        path: str,
+        model: Any,
+        *,
+        controls: Callable[[Ctx], Any],
+        show: Callable[[Ctx, Any, Any], None],
+        intro: str | None = None,
+        lecture_intro: str | None = None,
+        **section: Any,
+    ) -> Lesson:
+        """The usual lesson: one section over its ``model`` module, which holds ``Params``,
+        ``compute``, the words ``INTRO`` and ``NARRATIVE`` and, where the lesson has them,
+        ``question``, ``takehome`` and ``LECTURE_INTRO``. ``intro``/``lecture_intro`` override
+        the model's words; ``section`` passes the rest to :class:`Section` (``quiz_key``,
+        ``cache_entries``...)."""
+        return cls(
+            path=path,
+            intro=model.INTRO if intro is None else intro,
+            lecture_intro=getattr(model, "LECTURE_INTRO", None)
+            if lecture_intro is None
+            else lecture_intro,
+            narrative=model.NARRATIVE,
+            sections=(
+                Section(
+                    params=model.Params,
+                    compute=model.compute,
+                    controls=controls,
+                    show=show,
+                    question=getattr(model, "question", None),
+                    takehome=getattr(model, "takehome", None),
+                    **section,
+                ),
+            ),
+        )
+
 
 @dataclass
 class Ctx:

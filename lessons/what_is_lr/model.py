@@ -33,6 +33,12 @@ INTRO = (
     "Training a model means nudging its **parameters** downhill on a **loss**. "
     "The **learning rate** decides how big each nudge is:"
 )
+#: the one sentence under the title in lecture mode
+LECTURE_INTRO = (
+    "The **learning rate** decides how big each step downhill is: "
+    "$w \\leftarrow w - \\mathrm{lr}\\cdot dF/dw$."
+)
+
 NARRATIVE = (
     "- **Parameter vs hyperparameter.** The weight *w* is a *parameter*: training changes it "
     "on every step. The learning rate is a *hyperparameter*: you choose it before training and "

@@ -9,7 +9,7 @@ import streamlit as st
 from engine import fmt
 from lessons.ui import controls, pages
 from lessons.ui.fields import field_of
-from lessons.ui.runner import Ctx, Lesson, Section
+from lessons.ui.runner import Ctx, Lesson
 from lessons.ui.style import GREY, color, style
 from lessons.what_is_lr import model
 from lessons.what_is_lr.model import Params, Result
@@ -158,22 +158,12 @@ def show(ctx: Ctx, p: Params, r: Result) -> None:
                     st.caption(info.blurb)
 
 
-LESSON = Lesson(
-    path=PATH,
+LESSON = Lesson.of_model(
+    PATH,
+    model,
+    controls=read_controls,
+    show=show,
     intro=model.INTRO + "\n\n$$w \\;\\leftarrow\\; w \\;-\\; \\mathrm{lr}\\cdot \\frac{dF}{dw}$$",
-    lecture_intro="The **learning rate** decides how big each step downhill is: "
-    "$w \\leftarrow w - \\mathrm{lr}\\cdot dF/dw$.",
-    narrative=model.NARRATIVE,
-    sections=(
-        Section(
-            params=Params,
-            compute=model.compute,
-            controls=read_controls,
-            show=show,
-            question=model.question,
-            quiz_key="w_quiz",
-            cache_entries=64,
-            takehome=model.takehome,
-        ),
-    ),
+    quiz_key="w_quiz",
+    cache_entries=64,
 )
