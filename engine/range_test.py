@@ -54,6 +54,7 @@ __all__ = [
     "MIN_POINTS",
     "RAGGED_FLOOR",
     "RAMP_MODES",
+    "RULES",
     "SKIP_END",
     "STEEP_WINDOW",
     "lr_ramp",
@@ -69,6 +70,15 @@ __all__ = [
 #: Longest range test allowed (iterations).
 MAX_ITERS = 2000
 RAMP_MODES: tuple[str, ...] = ("exponential", "linear")
+#: the suggestion rules, in the order :meth:`RangeTestResult.suggestions` answers them
+RULES: tuple[str, ...] = (
+    "steepest",
+    "minimum / 10",
+    "valley",
+    "Smith: start",
+    "Smith: max",
+    "Smith: min",
+)
 
 #: fastai drops the last 5 points before suggesting (the run's divergent tail).
 SKIP_END = 5
@@ -806,6 +816,8 @@ class RangeTestResult:
         >>> r = RangeTestResult.from_losses(lr_ramp(1e-3, 1.0, 4), [1.0, 1.0, 1.0, 1.0])
         >>> [(s.rule, s.lr) for s in r.suggestions()][:3]
         [('steepest', None), ('minimum / 10', None), ('valley', None)]
+        >>> tuple(s.rule for s in r.suggestions()) == RULES
+        True
         """
         b = self.smith()
         return [self.steepest(), self.min_over_10(), self.valley(), b.start, b.max_lr, b.min_lr]

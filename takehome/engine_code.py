@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from engine.child import parse_sequence
 from engine.descent import MAX_RUNS, MAX_STEPS, POLYAK
 from engine.optim import Optimizer
-from engine.range_test import MAX_ITERS, _check_beta, _check_stop_factor, lr_ramp
+from engine.range_test import MAX_ITERS, RULES, _check_beta, _check_stop_factor, lr_ramp
 from takehome.optim import as_optimizer
 from takehome.schedules import ScheduleSpec, engine_schedule
 from takehome.snippet import Snippet, call, kwargs, lit
@@ -31,16 +31,6 @@ __all__ = [
 ]
 
 _DEFAULT = Optimizer()
-
-#: the rules of :meth:`engine.range_test.RangeTestResult.suggestions`, by name
-RANGE_RULES: tuple[str, ...] = (
-    "steepest",
-    "minimum / 10",
-    "valley",
-    "Smith: start",
-    "Smith: max",
-    "Smith: min",
-)
 
 
 def optimizer_code(optimizer: Optimizer | str) -> str:
@@ -313,14 +303,14 @@ def engine_range_test(
 ) -> Snippet:
     """``result = range_test(...)`` with the page's values, and every rule's suggestion.
 
-    With ``try_rule`` (one of :data:`RANGE_RULES`), the code then reads that rule's rate
+    With ``try_rule`` (one of :data:`engine.range_test.RULES`), the code then reads that rule's rate
     ``lr`` off the result and trains fresh models (same seed) at ``lr / 10``, ``lr`` and
     ``10 * lr`` for ``try_epochs`` epochs, validated every ``try_eval_every`` iterations
     (default once an epoch): ``history``, and each run's verdict.
     """
     md = ModelData(dataset, data_seed, 1.0, model, hidden, activation, batch_size, seed)
-    if try_rule is not None and try_rule not in RANGE_RULES:
-        raise ValueError(f"try_rule must be one of {RANGE_RULES}, got {try_rule!r}")
+    if try_rule is not None and try_rule not in RULES:
+        raise ValueError(f"try_rule must be one of {RULES}, got {try_rule!r}")
     if isinstance(try_epochs, bool) or int(try_epochs) != try_epochs or try_epochs < 1:
         raise ValueError(f"try_epochs must be a whole number >= 1, got {try_epochs!r}")
     if isinstance(num_iter, bool) or int(num_iter) != num_iter or not 2 <= num_iter <= MAX_ITERS:

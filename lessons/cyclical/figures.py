@@ -16,12 +16,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine import fmt
-from lessons.ui.style import GREY, color, run_line, run_marker, styled
+from lessons.ui.style import GREY, color, legend_below, run_line, run_marker, styled
 
 __all__ = ["log_ticks", "schedule_figure", "loss_figure", "accuracy_figure"]
-
-#: free space at the top of a figure, where the chart's toolbar appears over it
-TOOLBAR_PX = 40
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:
@@ -346,16 +343,5 @@ def accuracy_figure(
 
 
 def _figure(traces: list[dict], layout: dict, *, height: int, big: bool) -> go.Figure:
-    """The figure in the LR Lab look (validated once: plotly checks every property again at
-    every update), with the legend under the chart: on a phone a legend on top would sit
-    under the chart's toolbar (which appears at the top right), and push the plot down."""
-    return styled(
-        traces,
-        layout,
-        height=height,
-        big=big,
-        then={
-            "legend": {"y": -0.18, "yanchor": "top", "x": 0, "xanchor": "left"},
-            "margin": {"t": TOOLBAR_PX, "b": 10},
-        },
-    )
+    """The figure in the LR Lab look, validated once, with the legend under the chart."""
+    return styled(traces, layout, height=height, big=big, then=legend_below(-0.18))

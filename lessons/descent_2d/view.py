@@ -20,7 +20,7 @@ from lessons.descent_2d.figures import (
 )
 from lessons.descent_2d.model import CUSTOM, Params, Result
 from lessons.ui import controls, widgets
-from lessons.ui.fields import field_of, fields
+from lessons.ui.fields import field_of
 from lessons.ui.runner import Ctx, Lesson
 
 PATH = "lessons/descent_2d/page.py"
@@ -67,23 +67,17 @@ def _theory_rates() -> None:
 # ------------------------------------------------------------------------------ controls
 
 
+def _chosen_optimisers(spec) -> tuple:
+    """The ticked optimisers in their menu order; none ticked: plain gradient descent is what
+    is shown."""
+    chosen = st.session_state.get(spec.key)
+    chosen = spec.default if chosen is None else chosen
+    return tuple(o for o in spec.options if o in chosen) or ("sgd",)
+
+
 def read(ctx: Ctx) -> Params:
     """The widgets' state as Params (the widgets themselves are drawn by :func:`show`)."""
-    ss = st.session_state
-    values = {}
-    for name, spec in fields(Params).items():
-        if spec.default is None:
-            values[name] = controls.auto_read(spec)
-        elif spec is VIEW:
-            values[name] = controls.tab_value(spec)
-        else:
-            v = ss.get(spec.key)
-            if v is None:
-                v = spec.default
-            if spec.kind == "multi":  # none chosen: plain gradient descent is what is shown
-                v = tuple(o for o in spec.options if o in v) or ("sgd",)
-            values[name] = v
-    return Params(**values)
+    return controls.state(Params, {"view": controls.tab_value, "opts": _chosen_optimisers})
 
 
 def _surface_controls(r: Result) -> None:

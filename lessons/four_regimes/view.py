@@ -13,7 +13,7 @@ from lessons.four_regimes import model
 from lessons.four_regimes.figures import boundary_figure, loss_curve_figure, metric_curve_figure
 from lessons.four_regimes.model import Params, Result
 from lessons.ui import controls, widgets
-from lessons.ui.fields import field_of, fields
+from lessons.ui.fields import field_of
 from lessons.ui.runner import Ctx, Lesson
 
 PATH = "lessons/four_regimes/page.py"
@@ -41,15 +41,7 @@ def _mine() -> None:
 
 def read(ctx: Ctx) -> Params:
     """The widgets' state as Params (the widgets themselves are drawn by :func:`show`)."""
-    ss = st.session_state
-    values = {}
-    for name, spec in fields(Params).items():
-        if spec.default is None:
-            values[name] = controls.auto_read(spec)
-        else:
-            v = ss.get(spec.key)
-            values[name] = spec.default if v is None else v
-    return Params(**values)
+    return controls.state(Params)
 
 
 def draw_controls(ctx: Ctx, r: Result) -> None:

@@ -19,7 +19,17 @@ import plotly.graph_objects as go
 
 from engine import fmt
 from lessons.range_test.model import Mark
-from lessons.ui.style import GREY, PALETTE, color, dash, note_size, run_line, run_marker, styled
+from lessons.ui.style import (
+    GREY,
+    PALETTE,
+    color,
+    dash,
+    legend_below,
+    note_size,
+    run_line,
+    run_marker,
+    styled,
+)
 
 __all__ = [
     "accuracy_figure",
@@ -40,8 +50,6 @@ NARROW_PX = 300.0
 CHAR_WIDTH = 0.56
 #: the height of a row of labels, as a share of the plot's height
 ROW_HEIGHT = 0.075
-#: free space at the top of the figure, where the chart's toolbar appears
-TOOLBAR_PX = 40
 #: what stands before a rule's label on the chart, in its line's colour (:func:`mark_label`)
 SWATCH = "■ "
 #: the labels' words: dark grey on their white box (``style.for_dark`` makes both dark-theme)
@@ -213,19 +221,8 @@ def mark_label(label: str, colour: str) -> str:
 
 
 def _figure(traces: list[dict], layout: dict, *, height: int, big: bool) -> go.Figure:
-    """The figure in the LR Lab look (validated once: plotly checks every property again at
-    every update), with the legend under the chart, away from the chart's toolbar at its top
-    right, and room at the top for that toolbar."""
-    return styled(
-        traces,
-        layout,
-        height=height,
-        big=big,
-        then={
-            "legend": {"y": -0.2, "yanchor": "top", "x": 0, "xanchor": "left"},
-            "margin": {"t": TOOLBAR_PX, "b": 10},
-        },
-    )
+    """The figure in the LR Lab look, validated once, with the legend under the chart."""
+    return styled(traces, layout, height=height, big=big, then=legend_below(-0.2))
 
 
 def _log_axis(span: Sequence[float]) -> dict:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from engine import fmt
-from engine.range_test import RangeTestResult, SmithBounds, Suggestion, range_test
+from engine.range_test import RULES, RangeTestResult, SmithBounds, Suggestion, range_test
 from engine.train import History, classify_run, train
 from engine.verdict import NEVER, Kind
 from lessons.cyclical import model as cyclical
@@ -49,14 +49,6 @@ STOPS: tuple[float, ...] = (2.0, 3.0, 4.0, 5.0, 10.0, math.inf)
 STOP_NAMES: tuple[str, ...] = ("2", "3", "4", "5", "10", "off")
 VAL_EVERY: tuple[int, ...] = (1, 2, 5, 10, 20)
 MAX_SEED = 9999
-RULES: tuple[str, ...] = (
-    "steepest",
-    "minimum / 10",
-    "valley",
-    "Smith: start",
-    "Smith: max",
-    "Smith: min",
-)
 #: colour/dash index of every rule's line (the curves themselves are grey and black)
 RULE_STYLE = {rule: i for i, rule in enumerate(RULES)}
 RULE_LABEL = {

@@ -389,6 +389,25 @@ def auto_show(spec: F.Field, value: Any) -> None:
         follow[spec.key] = value
 
 
+def state(params_cls: type, readers: dict[str, Any] | None = None) -> Any:
+    """The widgets' state as ``params_cls``, for a view that draws its widgets after the
+    compute (beside the chart): a field whose page works its value out reads through
+    :func:`auto_read`, a field named in ``readers`` through its reader (``reader(spec)``),
+    every other field is its widget's value, or its default before the widget exists."""
+    ss = st.session_state
+    readers = readers or {}
+    values = {}
+    for name, spec in F.fields(params_cls).items():
+        if spec.default is None:
+            values[name] = auto_read(spec)
+        elif name in readers:
+            values[name] = readers[name](spec)
+        else:
+            v = ss.get(spec.key)
+            values[name] = spec.default if v is None else v
+    return params_cls(**values)
+
+
 def auto_keep(*specs: F.Field) -> None:
     """The values these widgets show become the learner's own (in the link from now on).
     Call from a widget callback, before the widgets are drawn."""

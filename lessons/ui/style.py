@@ -191,6 +191,21 @@ def _merge_layout(fig: go.Figure, layout: dict, axis: Callable[[], dict]) -> boo
     return True
 
 
+#: free space at the top of a figure, where the chart's toolbar appears over it
+TOOLBAR_PX = 40
+
+
+def legend_below(y: float = -0.2) -> dict:
+    """A layout update (for :func:`styled`'s ``then``) that puts the legend under the plot,
+    left-aligned at ``y`` (a share of the plot's height), with room at the top for the chart's
+    toolbar: on a phone a legend on top would sit under the toolbar (which appears at the top
+    right) and push the plot down."""
+    return {
+        "legend": {"y": y, "yanchor": "top", "x": 0, "xanchor": "left"},
+        "margin": {"t": TOOLBAR_PX, "b": 10},
+    }
+
+
 def styled(
     data: list[dict],
     layout: dict,
