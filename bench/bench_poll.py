@@ -36,7 +36,6 @@ import re
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -45,12 +44,13 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import websockets  # noqa: E402
+from bench_load import Proc  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 _COUNT = re.compile(r"lrlab-poll-count[^>]*>\s*(\d+)")
 _CODE = re.compile(r"lrlab-poll-code'>([0-9A-Z]{3}-[0-9A-Z]{3})<")
 
@@ -198,40 +198,7 @@ class Tab:
 # ------------------------------------------------------------------------------ the server
 
 
-class Proc:
-    """Peak RSS (polled every 20 ms) and CPU seconds of the server process, from /proc."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak = pid, 0
-        self._stop = threading.Event()
-
-    def cpu(self) -> float:
-        f = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(f[11]) + int(f[12])) / CLK_TCK
-
-    def rss_kb(self) -> int:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
-
-    def __enter__(self) -> Proc:
-        self.peak = self.rss_kb()
-
-        def poll() -> None:
-            while not self._stop.wait(0.02):
-                try:
-                    self.peak = max(self.peak, self.rss_kb())
-                except OSError:
-                    return
-
-        self._thread = threading.Thread(target=poll, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+# the server's CPU seconds and peak RSS (polled every 20 ms): bench_load's Proc
 
 
 # ------------------------------------------------------------------------------ the hall
@@ -300,7 +267,7 @@ async def hall(base: str, proc: Proc, n: int, window: float, settle: float, db: 
     teacher.on_html = on_html
     print(f"room {code}; {n} students join", flush=True)
 
-    res.rss_before = proc.rss_kb()
+    res.rss_before = proc.mem_kb()[0]
     c0 = proc.cpu()
     with proc:
         t0 = time.perf_counter()
@@ -329,7 +296,7 @@ async def hall(base: str, proc: Proc, n: int, window: float, settle: float, db: 
         while res.seen_all != res.seen_all and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
         await asyncio.sleep(settle)  # the hall keeps following the room for a while
-        res.peak_rss = proc.peak
+        res.peak_rss = proc.peak_rss
     res.cpu = proc.cpu() - c0
     for p in [teacher, *phones]:
         res.refreshes += [r.took for r in p.runs if r.kind == "refresh" and r.took == r.took]
