@@ -338,9 +338,8 @@ def server(
     scheduling priority ``nice`` (negative: ahead of the other work on a shared machine, closer
     to a machine of its own). Yields (base URL, process, log file)."""
     import tempfile
-    import urllib.request
 
-    from tests.e2e.server import free_port
+    from tests.e2e.server import free_port, wait_healthy
 
     port = free_port()
     log = Path(tempfile.mkstemp(suffix=".log")[1])
@@ -355,17 +354,7 @@ def server(
         proc = subprocess.Popen(cmd, cwd=app_dir, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start:\n" + log.read_text()[-3000:])
-            time.sleep(0.3)
+        wait_healthy(base, proc, 120, log)
         yield base, proc, log
     finally:
         proc.terminate()

@@ -90,18 +90,7 @@ def streamlit_process(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError("streamlit did not start:\n" + log.read()[-3000:])
-            time.sleep(0.3)
+        wait_healthy(base, proc, timeout, Path(log.name))
         yield base, proc
     finally:
         proc.terminate()
@@ -111,6 +100,22 @@ def streamlit_process(
             proc.kill()
         log.close()
         os.unlink(log.name)
+
+
+def wait_healthy(base: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
+    """Wait until the server at ``base`` answers its health check; if it exits or ``timeout``
+    seconds pass first, raise with the end of its ``log``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("streamlit did not start:\n" + log.read_text()[-3000:])
+        time.sleep(0.3)
 
 
 def wait_for_app(page, timeout_ms: int = 60_000) -> None:
